@@ -1,0 +1,179 @@
+//! Identifiers.
+//!
+//! Stable ids are UUIDv7 (time-ordered, so they index well), built from the time and randomness
+//! the caller passes in. Names that people type (target ids, user-class ids) are validated
+//! identifiers instead.
+
+use crate::random::RandomSource;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A new UUIDv7 from the given time and randomness.
+pub fn new_uuid_v7(now: OffsetDateTime, rng: &mut dyn RandomSource) -> Uuid {
+    let millis = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    let mut random = [0u8; 10];
+    rng.fill_bytes(&mut random);
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+}
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh id (UUIDv7) from the given time and randomness.
+            pub fn generate(now: OffsetDateTime, rng: &mut dyn RandomSource) -> Self {
+                Self(new_uuid_v7(now, rng))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A profile's stable id: it never changes, even when the login id does.
+    ProfileId
+);
+uuid_id!(
+    /// An account's stable id in our store.
+    AccountId
+);
+uuid_id!(
+    /// A flow (login, reset, …) in progress; carried by a cookie, continued by any node.
+    FlowId
+);
+
+/// Why a name is not a valid identifier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// Empty or longer than the limit.
+    #[error("must be 1 to {max} characters long")]
+    Length {
+        /// The limit.
+        max: usize,
+    },
+    /// A character outside the allowed set.
+    #[error("may contain only letters A-Z, a-z, digits, '_' and '-' (found {found:?})")]
+    Charset {
+        /// The first offending character.
+        found: char,
+    },
+}
+
+/// Checks a name made of ASCII letters, digits, `_` and `-`, 1..=`max` characters.
+pub fn validate_name(name: &str, max: usize) -> Result<(), NameError> {
+    if name.is_empty() || name.len() > max {
+        return Err(NameError::Length { max });
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        Some(found) => Err(NameError::Charset { found }),
+        None => Ok(()),
+    }
+}
+
+macro_rules! name_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates and wraps a name (letters, digits, `_`, `-`; up to 64 characters).
+            pub fn new(name: impl Into<String>) -> Result<Self, NameError> {
+                let name = name.into();
+                validate_name(&name, 64)?;
+                Ok(Self(name))
+            }
+
+            /// The name as written.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = NameError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::new(value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = NameError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::new(s)
+            }
+        }
+    };
+}
+
+name_id!(
+    /// A target system's id, e.g. `CORP_AD` or `ldap-main`.
+    TargetId
+);
+name_id!(
+    /// A user class's id, e.g. `MPR_ADMINS`.
+    UserClassId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SeededRandom;
+
+    #[test]
+    fn uuid_v7_orders_by_time() {
+        let mut rng = SeededRandom::new(3);
+        let t0 = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let t1 = t0 + time::Duration::milliseconds(5);
+        let a = ProfileId::generate(t0, &mut rng);
+        let b = ProfileId::generate(t1, &mut rng);
+        assert!(a < b);
+        assert_eq!(a.0.get_version_num(), 7);
+        assert_eq!(a.to_string().parse::<ProfileId>().ok(), Some(a));
+    }
+
+    #[test]
+    fn names_are_validated() {
+        assert!(TargetId::new("CORP_AD").is_ok());
+        assert!(UserClassId::new("MPR_ADMINS").is_ok());
+        assert_eq!(TargetId::new(""), Err(NameError::Length { max: 64 }));
+        assert_eq!(TargetId::new("a b"), Err(NameError::Charset { found: ' ' }));
+        assert!(TargetId::new("x".repeat(65)).is_err());
+        assert!(UserClassId::new("ü").is_err());
+    }
+}

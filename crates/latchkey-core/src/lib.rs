@@ -1,0 +1,26 @@
+//! The decisions of Latchkey, without IO.
+//!
+//! Everything that decides who may get in or set a password lives here and is testable with plain
+//! unit and property tests: the domain (profiles, accounts, user classes, USERSTAT tags, the
+//! settings table, administrators and their privileges), password hashing, one-time tokens, and
+//! the repository traits that the store implements. Nothing in this crate reads a clock, draws
+//! randomness, touches a file, a socket or a database: the caller passes the time
+//! ([`time::OffsetDateTime`]) and a [`random::RandomSource`] in.
+//!
+//! Data moves like this: an edge (server, CLI) reads input, calls a decision here with the current
+//! time and a randomness source, persists the result through a repository trait from [`repo`]
+//! (implemented by `latchkey-store`), and renders the answer.
+
+pub mod account;
+pub mod admin;
+pub mod condition;
+pub mod ids;
+pub mod password_hash;
+pub mod profile;
+pub mod random;
+pub mod repo;
+pub mod secret;
+pub mod settings;
+pub mod token;
+pub mod userclass;
+pub mod userstat;
