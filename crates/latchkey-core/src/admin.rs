@@ -54,7 +54,9 @@ impl Privilege {
 
 /// An unknown privilege name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown privilege {0:?}: use one of manage_policies, manage_targets, help_users, mass_password_reset, view_audit, manage_vault")]
+#[error(
+    "unknown privilege {0:?}: use one of manage_policies, manage_targets, help_users, mass_password_reset, view_audit, manage_vault"
+)]
 pub struct UnknownPrivilege(pub String);
 
 impl FromStr for Privilege {

@@ -41,7 +41,9 @@ pub enum Condition {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConditionError {
     /// Unknown condition name.
-    #[error("unknown condition {0:?}: use one of equal, notequal, in, notin, contain, notcontain, set, notset")]
+    #[error(
+        "unknown condition {0:?}: use one of equal, notequal, in, notin, contain, notcontain, set, notset"
+    )]
     Unknown(String),
     /// The condition needs an expected value and none was given.
     #[error("condition {0} needs a value to compare with")]

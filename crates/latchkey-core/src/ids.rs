@@ -158,7 +158,8 @@ mod tests {
     #[test]
     fn uuid_v7_orders_by_time() {
         let mut rng = SeededRandom::new(3);
-        let t0 = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let t0 = OffsetDateTime::from_unix_timestamp(1_700_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let t1 = t0 + time::Duration::milliseconds(5);
         let a = ProfileId::generate(t0, &mut rng);
         let b = ProfileId::generate(t1, &mut rng);

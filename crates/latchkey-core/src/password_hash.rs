@@ -142,7 +142,11 @@ mod tests {
     use super::*;
 
     fn cheap() -> Argon2Params {
-        Argon2Params { memory_kib: 64, time_cost: 1, parallelism: 1 }
+        Argon2Params {
+            memory_kib: 64,
+            time_cost: 1,
+            parallelism: 1,
+        }
     }
 
     #[test]
@@ -151,10 +155,19 @@ mod tests {
         let h = hash_password(&pw, &cheap(), &[7; 16]).unwrap();
         assert!(h.as_str().starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         let ok = verify_password(&pw, &h, &cheap()).unwrap();
-        assert_eq!(ok, Verification { matches: true, needs_rehash: false });
+        assert_eq!(
+            ok,
+            Verification {
+                matches: true,
+                needs_rehash: false
+            }
+        );
         let wrong = verify_password(&Password::new("nope"), &h, &cheap()).unwrap();
         assert!(!wrong.matches && !wrong.needs_rehash);
-        let stronger = Argon2Params { memory_kib: 128, ..cheap() };
+        let stronger = Argon2Params {
+            memory_kib: 128,
+            ..cheap()
+        };
         assert!(verify_password(&pw, &h, &stronger).unwrap().needs_rehash);
         assert!(!format!("{h:?}").contains(h.as_str().rsplit('$').next().unwrap()));
     }
@@ -169,8 +182,25 @@ mod tests {
     fn garbage_is_refused_not_accepted() {
         let pw = Password::new("x");
         let bad = PasswordHashString::from_stored("plaintext".into());
-        assert_eq!(verify_password(&pw, &bad, &cheap()), Err(HashError::Malformed));
-        assert!(hash_password(&pw, &Argon2Params { memory_kib: 1, ..cheap() }, &[0; 16]).is_err());
-        assert!(!verify_password(&pw, &decoy_hash(&cheap()).unwrap(), &cheap()).unwrap().matches);
+        assert_eq!(
+            verify_password(&pw, &bad, &cheap()),
+            Err(HashError::Malformed)
+        );
+        assert!(
+            hash_password(
+                &pw,
+                &Argon2Params {
+                    memory_kib: 1,
+                    ..cheap()
+                },
+                &[0; 16]
+            )
+            .is_err()
+        );
+        assert!(
+            !verify_password(&pw, &decoy_hash(&cheap()).unwrap(), &cheap())
+                .unwrap()
+                .matches
+        );
     }
 }

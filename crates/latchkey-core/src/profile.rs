@@ -22,7 +22,9 @@ pub enum ProfileError {
     #[error("a login id may not contain spaces or control characters")]
     LoginIdCharacters,
     /// Attribute names: letters, digits, '-', '_', up to 64 characters, starting with a letter.
-    #[error("attribute name {0:?} is not valid: use letters, digits, '-' and '_', starting with a letter")]
+    #[error(
+        "attribute name {0:?} is not valid: use letters, digits, '-' and '_', starting with a letter"
+    )]
     AttributeName(String),
     /// The display name is empty or too long.
     #[error("a display name must be 1 to 256 characters long")]
@@ -211,11 +213,7 @@ pub struct NewProfile {
 
 impl NewProfile {
     /// Validates the parts and builds the profile with a fresh id.
-    pub fn into_profile(
-        self,
-        id: ProfileId,
-        now: OffsetDateTime,
-    ) -> Result<Profile, ProfileError> {
+    pub fn into_profile(self, id: ProfileId, now: OffsetDateTime) -> Result<Profile, ProfileError> {
         let display_name = self.display_name.trim().to_owned();
         if display_name.is_empty() || display_name.chars().count() > 256 {
             return Err(ProfileError::DisplayName);
@@ -257,7 +255,10 @@ mod tests {
         assert_eq!(LoginId::new(""), Err(ProfileError::LoginIdLength));
         assert_eq!(LoginId::new("   "), Err(ProfileError::LoginIdLength));
         assert_eq!(LoginId::new("a b"), Err(ProfileError::LoginIdCharacters));
-        assert_eq!(LoginId::new("a\u{0}b"), Err(ProfileError::LoginIdCharacters));
+        assert_eq!(
+            LoginId::new("a\u{0}b"),
+            Err(ProfileError::LoginIdCharacters)
+        );
         assert!(LoginId::new(&"x".repeat(257)).is_err());
         assert!(LoginId::new("ÉMILE@example.org").is_ok());
     }

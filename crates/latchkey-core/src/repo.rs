@@ -8,10 +8,10 @@
 //! - [`TokenRepo::consume_token`]: of N concurrent consumers of one token, exactly one wins;
 //! - [`FlowRepo::compare_and_set`]: a flow's state moves on only from the version the caller read.
 
-use crate::admin::{Administrator, Privilege};
-use crate::ids::{FlowId, ProfileId, UserClassId};
 use crate::account::Account;
+use crate::admin::{Administrator, Privilege};
 use crate::ids::TargetId;
+use crate::ids::{FlowId, ProfileId, UserClassId};
 use crate::password_hash::PasswordHashString;
 use crate::profile::{LoginId, Profile};
 use crate::settings::{SettingRow, Settings};
@@ -64,8 +64,10 @@ pub trait ProfileRepo {
         login: &LoginId,
     ) -> impl Future<Output = RepoResult<Option<Profile>>> + Send;
     /// Finds by id.
-    fn profile_by_id(&self, id: ProfileId)
-    -> impl Future<Output = RepoResult<Option<Profile>>> + Send;
+    fn profile_by_id(
+        &self,
+        id: ProfileId,
+    ) -> impl Future<Output = RepoResult<Option<Profile>>> + Send;
     /// Profiles ordered by login id, after `after`, at most `limit`.
     fn list_profiles(
         &self,
@@ -93,7 +95,8 @@ pub trait ProfileRepo {
 /// Accounts on target systems.
 pub trait AccountRepo {
     /// Inserts or updates (by target and account name) an account; returns the stored id.
-    fn upsert_account(&self, account: &Account) -> impl Future<Output = RepoResult<Account>> + Send;
+    fn upsert_account(&self, account: &Account)
+    -> impl Future<Output = RepoResult<Account>> + Send;
     /// Accounts of a target, ordered by account name.
     fn accounts_of_target(
         &self,
@@ -118,8 +121,7 @@ pub trait UserClassRepo {
     /// Every class, by id.
     fn list_user_classes(&self) -> impl Future<Output = RepoResult<Vec<UserClass>>> + Send;
     /// Deletes a class and its cache; false when it did not exist.
-    fn delete_user_class(&self, id: &UserClassId)
-    -> impl Future<Output = RepoResult<bool>> + Send;
+    fn delete_user_class(&self, id: &UserClassId) -> impl Future<Output = RepoResult<bool>> + Send;
     /// Replaces the cached members of a class (one transaction).
     fn replace_members(
         &self,
@@ -332,8 +334,10 @@ pub struct SessionRecord {
 /// Sessions.
 pub trait SessionRepo {
     /// Stores a session.
-    fn create_session(&self, session: &SessionRecord)
-    -> impl Future<Output = RepoResult<()>> + Send;
+    fn create_session(
+        &self,
+        session: &SessionRecord,
+    ) -> impl Future<Output = RepoResult<()>> + Send;
     /// An unexpired session by hash.
     fn session(
         &self,

@@ -97,31 +97,117 @@ pub const NS_ONBOARD: &str = "MASS_PASSWORD_ONBOARD";
 /// Namespace of mass reset settings.
 pub const NS_RESET: &str = "MASS_PASSWORD_RESET";
 
-const BATCH: ValueKind = ValueKind::UInt { min: 1, max: 100_000 };
+const BATCH: ValueKind = ValueKind::UInt {
+    min: 1,
+    max: 100_000,
+};
 
 /// The registry of known settings.
 pub const KNOWN: &[KnownSetting] = &[
-    known(NS_AUTH, "MAX_USERAUTH_FAILURE", false, ValueKind::UInt { min: 1, max: 1000 }, Some("5"),
-        "failed authentications before a user gets one last attempt and is then locked out"),
-    known(NS_ONBOARD, "VAULT_USER_TARGET", false, ValueKind::Name, None,
-        "where vault users come from"),
-    known(NS_ONBOARD, "VAULT_TARGET_ASSOCIATION_ATTRIBUTE", false, ValueKind::Name, Some("assocID"),
-        "vault item field that links an item to its owner"),
-    known(NS_ONBOARD, "VAULT_TARGET_GROUP_ATTRIBUTE", false, ValueKind::Name, Some("collectionIds"),
-        "vault item field naming its collection"),
-    known(NS_ONBOARD, "VAULT_TARGET_TEMPLATE_ID", false, ValueKind::Name, None,
-        "template vault item cloned for new items"),
-    known(NS_ONBOARD, "VAULT_TARGET_USERNAME_ATTRIBUTE", false, ValueKind::Name, Some("username"),
-        "vault item field holding the account name"),
-    known(NS_ONBOARD, "BATCH_SIZE", false, BATCH, Some("500"), "accounts per onboarding batch"),
-    known(NS_ONBOARD, "REPORT", false, ValueKind::Bool, Some("true"), "write an onboarding report"),
-    known(NS_RESET, "TARGETS", true, ValueKind::Name, None,
-        "a target system whose accounts a mass reset covers (one row per target)"),
-    known(NS_RESET, "VAULT_TARGET", false, ValueKind::Name, None, "the vault that receives new passwords"),
-    known(NS_RESET, "VAULT_LINK_ATTRIBUTE", false, ValueKind::Name, Some("AccountLink"),
-        "vault item field naming the account"),
-    known(NS_RESET, "BATCH_SIZE", false, BATCH, Some("500"), "accounts per reset batch"),
-    known(NS_RESET, "REPORT", false, ValueKind::Bool, Some("true"), "write a mass reset report"),
+    known(
+        NS_AUTH,
+        "MAX_USERAUTH_FAILURE",
+        false,
+        ValueKind::UInt { min: 1, max: 1000 },
+        Some("5"),
+        "failed authentications before a user gets one last attempt and is then locked out",
+    ),
+    known(
+        NS_ONBOARD,
+        "VAULT_USER_TARGET",
+        false,
+        ValueKind::Name,
+        None,
+        "where vault users come from",
+    ),
+    known(
+        NS_ONBOARD,
+        "VAULT_TARGET_ASSOCIATION_ATTRIBUTE",
+        false,
+        ValueKind::Name,
+        Some("assocID"),
+        "vault item field that links an item to its owner",
+    ),
+    known(
+        NS_ONBOARD,
+        "VAULT_TARGET_GROUP_ATTRIBUTE",
+        false,
+        ValueKind::Name,
+        Some("collectionIds"),
+        "vault item field naming its collection",
+    ),
+    known(
+        NS_ONBOARD,
+        "VAULT_TARGET_TEMPLATE_ID",
+        false,
+        ValueKind::Name,
+        None,
+        "template vault item cloned for new items",
+    ),
+    known(
+        NS_ONBOARD,
+        "VAULT_TARGET_USERNAME_ATTRIBUTE",
+        false,
+        ValueKind::Name,
+        Some("username"),
+        "vault item field holding the account name",
+    ),
+    known(
+        NS_ONBOARD,
+        "BATCH_SIZE",
+        false,
+        BATCH,
+        Some("500"),
+        "accounts per onboarding batch",
+    ),
+    known(
+        NS_ONBOARD,
+        "REPORT",
+        false,
+        ValueKind::Bool,
+        Some("true"),
+        "write an onboarding report",
+    ),
+    known(
+        NS_RESET,
+        "TARGETS",
+        true,
+        ValueKind::Name,
+        None,
+        "a target system whose accounts a mass reset covers (one row per target)",
+    ),
+    known(
+        NS_RESET,
+        "VAULT_TARGET",
+        false,
+        ValueKind::Name,
+        None,
+        "the vault that receives new passwords",
+    ),
+    known(
+        NS_RESET,
+        "VAULT_LINK_ATTRIBUTE",
+        false,
+        ValueKind::Name,
+        Some("AccountLink"),
+        "vault item field naming the account",
+    ),
+    known(
+        NS_RESET,
+        "BATCH_SIZE",
+        false,
+        BATCH,
+        Some("500"),
+        "accounts per reset batch",
+    ),
+    known(
+        NS_RESET,
+        "REPORT",
+        false,
+        ValueKind::Bool,
+        Some("true"),
+        "write a mass reset report",
+    ),
 ];
 
 /// Looks a setting up in the registry (names are case-insensitive here).
@@ -135,7 +221,9 @@ pub fn find_known(namespace: &str, setting: &str) -> Option<&'static KnownSettin
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingError {
     /// Bad namespace or setting name.
-    #[error("{0:?} is not a valid name: use upper-case letters, digits and '_', starting with a letter")]
+    #[error(
+        "{0:?} is not a valid name: use upper-case letters, digits and '_', starting with a letter"
+    )]
     Name(String),
     /// Not in the registry.
     #[error("{namespace}/{setting} is not a known setting{}", hint.as_ref().map(|h| format!(" (did you mean {h}?)")).unwrap_or_default())]
@@ -284,7 +372,8 @@ impl Settings {
             .rows
             .iter()
             .filter(|r| {
-                r.namespace.eq_ignore_ascii_case(namespace) && r.setting.eq_ignore_ascii_case(setting)
+                r.namespace.eq_ignore_ascii_case(namespace)
+                    && r.setting.eq_ignore_ascii_case(setting)
             })
             .map(|r| r.value.as_str())
             .collect();
@@ -365,16 +454,35 @@ mod tests {
             "MASS_PASSWORD_RESET/TARGET is not a known setting (did you mean MASS_PASSWORD_RESET/TARGETS?)"
         );
         assert!(validate_row("MY_COMPONENT", "COLOUR", "blue", true).is_ok());
-        assert!(matches!(validate_row("bad ns", "X", "v", true), Err(SettingError::Name(_))));
+        assert!(matches!(
+            validate_row("bad ns", "X", "v", true),
+            Err(SettingError::Name(_))
+        ));
     }
 
     #[test]
     fn snapshot_reads_repeats_defaults_and_refuses_garbage() {
         let s = Settings::new(vec![
-            SettingRow { namespace: NS_RESET.into(), setting: "TARGETS".into(), value: "A".into() },
-            SettingRow { namespace: NS_RESET.into(), setting: "TARGETS".into(), value: "B".into() },
-            SettingRow { namespace: NS_RESET.into(), setting: "REPORT".into(), value: "off".into() },
-            SettingRow { namespace: NS_AUTH.into(), setting: "MAX_USERAUTH_FAILURE".into(), value: "x".into() },
+            SettingRow {
+                namespace: NS_RESET.into(),
+                setting: "TARGETS".into(),
+                value: "A".into(),
+            },
+            SettingRow {
+                namespace: NS_RESET.into(),
+                setting: "TARGETS".into(),
+                value: "B".into(),
+            },
+            SettingRow {
+                namespace: NS_RESET.into(),
+                setting: "REPORT".into(),
+                value: "off".into(),
+            },
+            SettingRow {
+                namespace: NS_AUTH.into(),
+                setting: "MAX_USERAUTH_FAILURE".into(),
+                value: "x".into(),
+            },
         ]);
         assert_eq!(s.values(NS_RESET, "TARGETS"), ["A", "B"]);
         assert_eq!(s.u64(NS_RESET, "BATCH_SIZE"), Ok(Some(500)));

@@ -146,41 +146,72 @@ mod tests {
         UserClass {
             id: UserClassId::new("C").unwrap(),
             description: String::new(),
-            static_members: statics.iter().map(|n| ProfileId(Uuid::from_u128(*n))).collect(),
+            static_members: statics
+                .iter()
+                .map(|n| ProfileId(Uuid::from_u128(*n)))
+                .collect(),
             rules,
             mode,
         }
     }
 
     fn rule(attribute: &str, condition: Condition, value: &str) -> MembershipRule {
-        MembershipRule { attribute: attribute.into(), condition, value: value.into() }
+        MembershipRule {
+            attribute: attribute.into(),
+            condition,
+            value: value.into(),
+        }
     }
 
     #[test]
     fn static_and_rule_membership() {
-        let ps = vec![profile(1, "IT", "Engineer"), profile(2, "Sales", "Manager"), profile(3, "IT", "Manager")];
+        let ps = vec![
+            profile(1, "IT", "Engineer"),
+            profile(2, "Sales", "Manager"),
+            profile(3, "IT", "Manager"),
+        ];
         let all = class(
-            vec![rule("department", Condition::Equal, "it"), rule("title", Condition::Equal, "manager")],
+            vec![
+                rule("department", Condition::Equal, "it"),
+                rule("title", Condition::Equal, "manager"),
+            ],
             RuleMode::All,
             &[2],
         );
         let m = compute_members(&all, &ps).unwrap();
         assert_eq!(m, [ps[1].id, ps[2].id].into_iter().collect());
         let any = class(
-            vec![rule("department", Condition::Equal, "sales"), rule("title", Condition::Equal, "engineer")],
+            vec![
+                rule("department", Condition::Equal, "sales"),
+                rule("title", Condition::Equal, "engineer"),
+            ],
             RuleMode::Any,
             &[],
         );
-        assert_eq!(compute_members(&any, &ps).unwrap(), [ps[0].id, ps[1].id].into_iter().collect());
+        assert_eq!(
+            compute_members(&any, &ps).unwrap(),
+            [ps[0].id, ps[1].id].into_iter().collect()
+        );
         let static_only = class(vec![], RuleMode::All, &[3]);
-        assert_eq!(compute_members(&static_only, &ps).unwrap(), [ps[2].id].into_iter().collect());
+        assert_eq!(
+            compute_members(&static_only, &ps).unwrap(),
+            [ps[2].id].into_iter().collect()
+        );
     }
 
     #[test]
     fn a_broken_rule_is_an_error_not_a_non_member() {
-        let c = class(vec![rule("department", Condition::Equal, "")], RuleMode::All, &[]);
+        let c = class(
+            vec![rule("department", Condition::Equal, "")],
+            RuleMode::All,
+            &[],
+        );
         assert!(compute_members(&c, &[profile(1, "IT", "x")]).is_err());
-        let c = class(vec![rule("bad name", Condition::Set, "")], RuleMode::All, &[]);
+        let c = class(
+            vec![rule("bad name", Condition::Set, "")],
+            RuleMode::All,
+            &[],
+        );
         assert!(matches!(c.validate(), Err(UserClassError::Attribute(_))));
     }
 }

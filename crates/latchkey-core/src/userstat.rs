@@ -97,7 +97,15 @@ mod tests {
 
     #[test]
     fn known_and_custom_tags_round_trip() {
-        for name in ["LASTPSL", "LASTSKIN", "LASTLANG", "LASTPWCHGMODULE", "PSLDONE", "PSQDONE", "MY_TAG1"] {
+        for name in [
+            "LASTPSL",
+            "LASTSKIN",
+            "LASTLANG",
+            "LASTPWCHGMODULE",
+            "PSLDONE",
+            "PSQDONE",
+            "MY_TAG1",
+        ] {
             let tag: UserStatTag = name.parse().unwrap();
             assert_eq!(tag.as_str(), name);
         }

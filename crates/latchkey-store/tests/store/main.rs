@@ -1,0 +1,12 @@
+//! Every repository of the store, run once on SQLite and once on a real PostgreSQL server
+//! started by the testkit.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod atomic;
+mod common;
+mod repositories;
