@@ -49,6 +49,14 @@ impl DatabaseUrlError {
     pub fn hint(&self) -> &'static str {
         match self {
             DatabaseUrlError::Fragment => "percent-encode `#` in the password as %23",
+            // A URL with a scheme that still fails to parse is usually a password containing
+            // `/`, `?`, `#` or `@`, which the parser takes for the end of the host part.
+            DatabaseUrlError::NotAUrl(error)
+                if *error != url::ParseError::RelativeUrlWithoutBase =>
+            {
+                "percent-encode special characters in the user name and password \
+                 (`/` as %2F, `?` as %3F, `#` as %23, `@` as %40)"
+            }
             _ => "use sqlite://PATH or postgres://USER@HOST/DB",
         }
     }
@@ -180,7 +188,10 @@ mod tests {
             redact_query("sslmode=require&password=hunter2&sslrootcert=/etc/ca.pem"),
             "sslmode=require&password=***&sslrootcert=/etc/ca.pem"
         );
-        assert_eq!(redact_query("PassWord=x&sslpassword=y"), "PassWord=***&sslpassword=***");
+        assert_eq!(
+            redact_query("PassWord=x&sslpassword=y"),
+            "PassWord=***&sslpassword=***"
+        );
         assert_eq!(redact_query("pass%77ord=x"), "pass%77ord=***");
         assert_eq!(redact_query("password"), "password=***");
         assert_eq!(redact_query("mode=rwc"), "mode=rwc");

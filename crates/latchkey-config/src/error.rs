@@ -148,6 +148,15 @@ impl fmt::Display for ConfigErrors {
 
 impl std::error::Error for ConfigErrors {}
 
+/// Puts errors located in a file in file order (the parser's tables iterate by key name, not
+/// by position); the relative order of other errors is kept.
+pub(crate) fn sort_by_position(errors: &mut [ConfigError]) {
+    errors.sort_by_key(|error| match error.origin {
+        Origin::File { line, column, .. } => (line, column),
+        _ => (0, 0),
+    });
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());

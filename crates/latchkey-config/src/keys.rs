@@ -133,20 +133,10 @@ impl Key {
             Key::Outbox => text("outbox", "LATCHKEY_OUTBOX"),
             Key::LogFormat => text("log.format", "LATCHKEY_LOG_FORMAT"),
             Key::LogFilter => text("log.filter", "LATCHKEY_LOG_FILTER"),
-            Key::KeysMasterKeyFile => {
-                text("keys.master_key_file", "LATCHKEY_KEYS_MASTER_KEY_FILE")
-            }
-            Key::KeysCookieKeyFile => {
-                text("keys.cookie_key_file", "LATCHKEY_KEYS_COOKIE_KEY_FILE")
-            }
+            Key::KeysMasterKeyFile => text("keys.master_key_file", "LATCHKEY_KEYS_MASTER_KEY_FILE"),
+            Key::KeysCookieKeyFile => text("keys.cookie_key_file", "LATCHKEY_KEYS_COOKIE_KEY_FILE"),
             Key::SmtpHost => text("smtp.host", "LATCHKEY_SMTP_HOST"),
-            Key::SmtpPort => integer(
-                "smtp.port",
-                "LATCHKEY_SMTP_PORT",
-                "a port number",
-                1,
-                65535,
-            ),
+            Key::SmtpPort => integer("smtp.port", "LATCHKEY_SMTP_PORT", "a port number", 1, 65535),
             Key::SmtpSecurity => text("smtp.security", "LATCHKEY_SMTP_SECURITY"),
             Key::SmtpUsername => text("smtp.username", "LATCHKEY_SMTP_USERNAME"),
             Key::SmtpPassword => text("smtp.password", "LATCHKEY_SMTP_PASSWORD"),
