@@ -147,9 +147,10 @@ pub(crate) fn log_stdio(log: &Path) -> Result<(Stdio, Stdio)> {
         .append(true)
         .open(log)
         .map_err(TestkitError::io(format!("opening log {}", log.display())))?;
-    let second = file
-        .try_clone()
-        .map_err(TestkitError::io(format!("duplicating log {}", log.display())))?;
+    let second = file.try_clone().map_err(TestkitError::io(format!(
+        "duplicating log {}",
+        log.display()
+    )))?;
     Ok((Stdio::from(file), Stdio::from(second)))
 }
 
@@ -319,5 +320,52 @@ impl Drop for Watchdog {
     fn drop(&mut self) {
         drop(self.pipe.take());
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_program_names_the_package_that_installs_it() {
+        let err = require_program(
+            "latchkey-no-such-program",
+            &["/opt/nowhere"],
+            "apt-get install x",
+        );
+        let message = err.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("`latchkey-no-such-program` was not found"),
+            "{message}"
+        );
+        assert!(message.contains("$PATH, /opt/nowhere"), "{message}");
+        assert!(
+            message.contains("install it with `apt-get install x`"),
+            "{message}"
+        );
+        assert!(message.contains("bash scripts/test.sh"), "{message}");
+    }
+
+    #[test]
+    fn log_tail_keeps_the_last_lines() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(TestkitError::io("temp dir"))?;
+        let log = dir.path().join("server.log");
+        let text: String = (1..=50).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(&log, text).map_err(TestkitError::io("writing the log"))?;
+        assert_eq!(log_tail(&log, 2), "line 49\nline 50");
+        assert!(log_tail(&dir.path().join("absent.log"), 2).starts_with("(could not read"));
+        Ok(())
+    }
+
+    #[test]
+    fn run_reports_what_a_failed_command_printed() {
+        let err = run(
+            Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]),
+            None,
+        );
+        let message = err.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("exit status: 3"), "{message}");
+        assert!(message.contains("out\nerr"), "{message}");
     }
 }
