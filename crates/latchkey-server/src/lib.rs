@@ -1,1 +1,21 @@
-//! placeholder
+//! Latchkey's HTTP server: the pages people use and the operational endpoints, as thin faces
+//! over the store and the decisions of `latchkey-core`.
+//!
+//! A request comes in through the security middleware ([`security`]: headers, body limit), is
+//! routed to a page handler ([`pages`]), which reads input, asks [`directory`] or the store,
+//! and renders a template. Errors go through one mapping ([`error`]): the person sees a clear,
+//! safe message; the log gets the detail; secrets reach neither.
+
+pub mod cookies;
+pub mod directory;
+pub mod error;
+pub mod metrics;
+pub mod os;
+pub mod pages;
+pub mod security;
+pub mod serve;
+pub mod session;
+pub mod state;
+
+pub use serve::{ServeError, bind, serve};
+pub use state::{AppState, StateError, app};

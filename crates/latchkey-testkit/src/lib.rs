@@ -54,3 +54,9 @@ mod tests {
         assert_send_sync::<crate::Slapd>();
     }
 }
+
+mod server;
+pub use server::{Database, TestServer};
+
+mod smtp;
+pub use smtp::{ReceivedMail, SmtpSink};

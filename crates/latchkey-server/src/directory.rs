@@ -1,0 +1,155 @@
+//! The internal directory: password checks against the Argon2id hashes in our store.
+//!
+//! Same answer, same cost: an unknown login id, a profile without a password, a disabled or
+//! locked profile and a wrong password all end in [`PasswordCheck::Rejected`] after exactly one
+//! Argon2id verification (against a decoy hash when there is nothing real to verify), so neither
+//! the answer nor its timing tells whether an account exists. Verifications run on the blocking
+//! pool behind a semaphore sized to the cores, so a burst of logins queues instead of starving
+//! the async workers.
+
+use crate::os::OsRandom;
+use latchkey_core::password_hash::{
+    Argon2Params, HashError, PasswordHashString, decoy_hash, hash_password, verify_password,
+};
+use latchkey_core::profile::{LoginId, Profile};
+use latchkey_core::random::RandomSource;
+use latchkey_core::repo::{ProfileRepo, RepoError};
+use latchkey_core::secret::Password;
+use latchkey_store::Store;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+
+/// What a password check decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordCheck {
+    /// Right password, profile may authenticate.
+    Accepted(Box<Profile>),
+    /// Anything else (the caller must not tell which).
+    Rejected,
+}
+
+/// A failure of the machinery, not of the password.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] RepoError),
+    /// Hashing failed (bad parameters or a corrupt stored hash).
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// The verification task died.
+    #[error("password verification was interrupted")]
+    Interrupted,
+}
+
+/// Password checks and changes for the internal directory.
+#[derive(Debug, Clone)]
+pub struct InternalDirectory {
+    store: Store,
+    params: Argon2Params,
+    decoy: PasswordHashString,
+    permits: Arc<Semaphore>,
+}
+
+impl InternalDirectory {
+    /// Prepares the decoy hash once.
+    pub fn new(store: Store, params: Argon2Params) -> Result<Self, DirectoryError> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Ok(Self {
+            store,
+            decoy: decoy_hash(&params)?,
+            params,
+            permits: Arc::new(Semaphore::new(cores)),
+        })
+    }
+
+    /// The configured hashing cost.
+    pub fn params(&self) -> Argon2Params {
+        self.params
+    }
+
+    /// Checks a typed login id and password.
+    pub async fn check(
+        &self,
+        typed_login: &str,
+        password: Password,
+    ) -> Result<PasswordCheck, DirectoryError> {
+        let profile = match LoginId::new(typed_login) {
+            Ok(login) => self.store.profile_by_login(&login).await?,
+            Err(_) => None,
+        };
+        let stored = match &profile {
+            Some(p) => self.store.password_hash(p.id).await?,
+            None => None,
+        };
+        let real = stored.is_some();
+        let hash = stored.unwrap_or_else(|| self.decoy.clone());
+        let verification = self.verify(password.clone(), hash).await?;
+        let Some(profile) = profile else {
+            return Ok(PasswordCheck::Rejected);
+        };
+        if !(real && verification.matches && profile.may_authenticate()) {
+            return Ok(PasswordCheck::Rejected);
+        }
+        if verification.needs_rehash {
+            // Parameters changed since this hash was made: store a fresh one. A failure here
+            // must not fail the login; the next login tries again.
+            if let Err(e) = self.set_password(&profile, password).await {
+                tracing::warn!(profile = %profile.id, error = %e, "could not rehash password");
+            }
+        }
+        Ok(PasswordCheck::Accepted(Box::new(profile)))
+    }
+
+    /// Hashes and stores a new password for a profile.
+    pub async fn set_password(
+        &self,
+        profile: &Profile,
+        password: Password,
+    ) -> Result<(), DirectoryError> {
+        let hash = self.hash(password).await?;
+        self.store
+            .set_password_hash(profile.id, &hash, OffsetDateTime::now_utc())
+            .await?;
+        Ok(())
+    }
+
+    /// Hashes a password with a fresh salt (on the blocking pool).
+    pub async fn hash(&self, password: Password) -> Result<PasswordHashString, DirectoryError> {
+        let params = self.params;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| DirectoryError::Interrupted)?;
+        tokio::task::spawn_blocking(move || {
+            let salt: [u8; 16] = OsRandom.bytes();
+            hash_password(&password, &params, &salt)
+        })
+        .await
+        .map_err(|_| DirectoryError::Interrupted)?
+        .map_err(DirectoryError::from)
+    }
+
+    async fn verify(
+        &self,
+        password: Password,
+        hash: PasswordHashString,
+    ) -> Result<latchkey_core::password_hash::Verification, DirectoryError> {
+        let params = self.params;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| DirectoryError::Interrupted)?;
+        let started = std::time::Instant::now();
+        let result =
+            tokio::task::spawn_blocking(move || verify_password(&password, &hash, &params))
+                .await
+                .map_err(|_| DirectoryError::Interrupted)?;
+        ::metrics::histogram!("latchkey_password_verify_seconds")
+            .record(started.elapsed().as_secs_f64());
+        Ok(result?)
+    }
+}

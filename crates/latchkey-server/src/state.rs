@@ -1,0 +1,114 @@
+//! What every handler shares, and the router.
+
+use crate::cookies::CookiePolicy;
+use crate::directory::{DirectoryError, InternalDirectory};
+use crate::{metrics, pages, security};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use latchkey_config::Config;
+use latchkey_core::password_hash::Argon2Params;
+use latchkey_notify::{Mailer, NotifyError, Outbox};
+use latchkey_store::Store;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (forms are small).
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// Shared state; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The parts of the state.
+#[derive(Debug)]
+pub struct Inner {
+    /// Persistence.
+    pub store: Store,
+    /// Password checks.
+    pub directory: InternalDirectory,
+    /// Cookie names and flags.
+    pub cookies: CookiePolicy,
+    /// The configured public URL (links are built from it, never from `Host`).
+    pub public_url: url::Url,
+    /// `scheme://host[:port]` of the public URL, for Origin checks.
+    pub public_origin: String,
+    /// Outgoing mail.
+    pub mailer: Mailer,
+}
+
+impl Inner {
+    /// The demo outbox, when mail goes to a file (shown at `/outbox`).
+    pub fn outbox(&self) -> Option<&Outbox> {
+        match &self.mailer {
+            Mailer::Outbox(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// The state could not be built from the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// Password hashing parameters are unusable.
+    #[error("password hashing: {0}")]
+    Directory(#[from] DirectoryError),
+    /// Mail settings are unusable.
+    #[error("mail: {0}")]
+    Mail(#[from] NotifyError),
+}
+
+impl AppState {
+    /// Builds the state for a node.
+    pub fn new(config: &Config, store: Store) -> Result<Self, StateError> {
+        let params = Argon2Params {
+            memory_kib: config.password_hash.memory_kib,
+            time_cost: config.password_hash.time_cost,
+            parallelism: config.password_hash.parallelism,
+        };
+        // Install the metrics recorder before anything counts.
+        let _ = crate::metrics::handle();
+        let directory = InternalDirectory::new(store.clone(), params)?;
+        let mailer = Mailer::from_config(config.outbox.as_deref(), config.smtp.as_ref())?;
+        let public_url = config.public_url.clone();
+        Ok(Self(Arc::new(Inner {
+            store,
+            directory,
+            cookies: CookiePolicy::for_public_url(&public_url),
+            public_origin: public_url.origin().ascii_serialization(),
+            public_url,
+            mailer,
+        })))
+    }
+}
+
+/// The whole HTTP surface of a node.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/", get(pages::home::page))
+        .route("/login", get(pages::login::form).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/healthz", get(pages::health::healthz))
+        .route("/metrics", get(pages::health::metrics))
+        .route("/static/latchkey.css", get(pages::stylesheet));
+    if state.outbox().is_some() {
+        // Only in outbox (demo) mode: messages may hold links and PINs meant for one person.
+        router = router.route("/outbox", get(pages::outbox::page));
+    }
+    router
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}

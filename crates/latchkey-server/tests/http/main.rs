@@ -1,0 +1,39 @@
+//! The server over real HTTP, on SQLite and on PostgreSQL: sign-in, sign-out, the same answer
+//! for every failure, CSRF, headers, health, metrics and the demo outbox.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod client;
+mod login;
+mod operations;
+
+/// Generates `mod $name { sqlite, postgres }` running the same body against a fresh server.
+macro_rules! on_both {
+    ($name:ident, |$server:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $server =
+                    latchkey_testkit::TestServer::start(latchkey_testkit::Database::Sqlite)
+                        .await
+                        .unwrap();
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let $server =
+                    latchkey_testkit::TestServer::start(latchkey_testkit::Database::Postgres)
+                        .await
+                        .unwrap();
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_both;
