@@ -13,6 +13,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod chain;
 pub mod condition;
 pub mod ids;
 pub mod password_hash;

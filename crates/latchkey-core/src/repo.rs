@@ -10,6 +10,9 @@
 
 use crate::account::Account;
 use crate::admin::{Administrator, Privilege};
+use crate::chain::ChainDef;
+use crate::chain::ChainId;
+use crate::chain::selector::SelectorRule;
 use crate::ids::TargetId;
 use crate::ids::{FlowId, ProfileId, UserClassId};
 use crate::password_hash::PasswordHashString;
@@ -375,4 +378,37 @@ pub trait AuditRepo {
     fn append_audit(&self, event: &AuditEvent) -> impl Future<Output = RepoResult<()>> + Send;
     /// The newest events first.
     fn recent_audit(&self, limit: u32) -> impl Future<Output = RepoResult<Vec<AuditEvent>>> + Send;
+}
+
+/// The authentication configuration: chains and selector rules, versioned as a whole so
+/// cached results never outlive a change.
+pub trait AuthConfigRepo {
+    /// Every stored chain.
+    fn chains(&self) -> impl Future<Output = RepoResult<Vec<ChainDef>>> + Send;
+    /// Every selector rule, ordered by (stage, rule).
+    fn selector_rules(&self) -> impl Future<Output = RepoResult<Vec<SelectorRule>>> + Send;
+    /// Creates or replaces one chain (callers check the administration rules first).
+    fn save_chain(&self, chain: &ChainDef) -> impl Future<Output = RepoResult<()>> + Send;
+    /// Deletes a chain; false when absent.
+    fn delete_chain(&self, id: &ChainId) -> impl Future<Output = RepoResult<bool>> + Send;
+    /// Adds a rule; a rule with the same selector, stage and rule number is a conflict.
+    fn add_selector_rule(&self, rule: &SelectorRule)
+    -> impl Future<Output = RepoResult<()>> + Send;
+    /// Removes the rule at (selector, stage, rule); false when absent.
+    fn remove_selector_rule(
+        &self,
+        cfg_id: Option<crate::chain::CfgId>,
+        stage: u32,
+        rule: u32,
+    ) -> impl Future<Output = RepoResult<bool>> + Send;
+    /// Replaces chains and rules together in one transaction (import, reset). Chains not in
+    /// `chains` are kept when `keep_others`, deleted otherwise.
+    fn replace_auth_config(
+        &self,
+        chains: &[ChainDef],
+        rules: &[SelectorRule],
+        keep_others: bool,
+    ) -> impl Future<Output = RepoResult<()>> + Send;
+    /// Incremented by every change above.
+    fn auth_config_version(&self) -> impl Future<Output = RepoResult<u64>> + Send;
 }

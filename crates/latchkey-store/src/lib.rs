@@ -12,6 +12,7 @@ mod accounts;
 mod admins;
 mod atomic;
 mod audit;
+mod authconfig;
 mod migrations;
 mod profiles;
 mod sessions;

@@ -21,11 +21,18 @@ pub struct Migration {
 }
 
 /// Every migration, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial schema",
-    sql: include_str!("../migrations/0001_initial.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial schema",
+        sql: include_str!("../migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "authentication chains and selector rules",
+        sql: include_str!("../migrations/0002_auth_config.sql"),
+    },
+];
 
 /// Fills the per-database placeholders.
 pub fn render(sql: &str, dialect: Dialect) -> String {

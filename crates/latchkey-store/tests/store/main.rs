@@ -8,5 +8,6 @@
 )]
 
 mod atomic;
+mod authconfig;
 mod common;
 mod repositories;

@@ -1,0 +1,51 @@
+//! The authentication chain engine (spec/chains.md), pure.
+//!
+//! - [`model`]: chains and modules as data (ids, control types, module types, CfgIds);
+//! - [`tally`]: the step table and the decision — the heart, small enough to read at once;
+//! - [`run`]: one run of one chain: next module, pending/resume, retry bypass;
+//! - [`flow`]: chains calling chains (identification, selectors, generic failure) as a stack
+//!   of runs that the edge drives and the store persists;
+//! - [`selector`]: the rule table that picks chains;
+//! - [`builtin`]: the shipped chains; [`admin`]: the rules for changing chains;
+//!   [`lint`]: configuration warnings and errors; [`lockout`]: the failure counter's rules.
+
+pub mod admin;
+pub mod builtin;
+pub mod flow;
+pub mod lint;
+pub mod lockout;
+pub mod model;
+pub mod run;
+pub mod selector;
+pub mod tally;
+
+#[cfg(test)]
+mod scenarios;
+
+pub use flow::{Action, Chains, FlowError, FlowState, ModuleResult};
+pub use model::{CfgId, ChainDef, ChainId, ChainPurpose, Control, ModuleDef, ModuleType};
+pub use tally::{Resolved, Verdict};
+
+/// Module types this build can evaluate. A chain using another type denies (Error) and the
+/// lint says so.
+pub const AVAILABLE_MODULES: &[ModuleType] = &[
+    ModuleType::UserIdent,
+    ModuleType::Identify,
+    ModuleType::IdentCtrl,
+    ModuleType::GlfControl,
+    ModuleType::CgiJump,
+    ModuleType::SelectChain,
+    ModuleType::GenericFailure,
+    ModuleType::Password,
+];
+
+/// Splits a comma-separated chain list setting (`available`, `initial`).
+pub fn chain_list(value: Option<&str>) -> Result<Vec<ChainId>, model::ChainIdError> {
+    value
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(ChainId::new)
+        .collect()
+}

@@ -1,0 +1,87 @@
+//! Chains and selector rules round-trip, replace in one transaction, and version every change.
+
+use crate::common::on_both;
+use latchkey_core::chain::builtin;
+use latchkey_core::repo::{AuthConfigRepo, RepoError};
+
+on_both!(chains_and_rules_round_trip_with_a_version, |store| {
+    assert_eq!(store.auth_config_version().await.unwrap(), 0);
+    let chains = builtin::all();
+    let rules = builtin::rules();
+    store
+        .replace_auth_config(&chains, &rules, false)
+        .await
+        .unwrap();
+    assert_eq!(store.chains().await.unwrap(), {
+        let mut c: Vec<_> = chains.iter().cloned().map(|c| c.sorted()).collect();
+        c.sort_by(|a, b| a.id.cmp(&b.id));
+        c
+    });
+    assert_eq!(store.selector_rules().await.unwrap(), rules);
+    let v1 = store.auth_config_version().await.unwrap();
+    assert_eq!(v1, 1);
+
+    // The same (selector, stage, rule) twice is a conflict and changes nothing.
+    assert!(matches!(
+        store.add_selector_rule(&rules[0]).await,
+        Err(RepoError::Conflict(_))
+    ));
+    assert_eq!(store.auth_config_version().await.unwrap(), v1);
+
+    let mut custom = chains[0].clone();
+    custom.id = "MY_CHAIN".parse().unwrap();
+    custom.builtin = false;
+    custom.enabled = false;
+    store.save_chain(&custom).await.unwrap();
+    assert!(store.delete_chain(&custom.id).await.unwrap());
+    assert!(!store.delete_chain(&custom.id).await.unwrap());
+    assert!(
+        store
+            .remove_selector_rule(rules[0].cfg_id, 1, 1)
+            .await
+            .unwrap()
+    );
+    assert!(store.selector_rules().await.unwrap().is_empty());
+    assert_eq!(store.auth_config_version().await.unwrap(), v1 + 4);
+
+    // Replace keeping others leaves a custom chain alone.
+    store.save_chain(&custom).await.unwrap();
+    store
+        .replace_auth_config(&chains, &rules, true)
+        .await
+        .unwrap();
+    assert_eq!(store.chains().await.unwrap().len(), chains.len() + 1);
+    store
+        .replace_auth_config(&chains, &rules, false)
+        .await
+        .unwrap();
+    assert_eq!(store.chains().await.unwrap().len(), chains.len());
+});
+
+on_both!(a_failed_replace_changes_nothing, |store| {
+    let chains = builtin::all();
+    let rules = builtin::rules();
+    store
+        .replace_auth_config(&chains, &rules, false)
+        .await
+        .unwrap();
+    let before = (
+        store.chains().await.unwrap(),
+        store.selector_rules().await.unwrap(),
+        store.auth_config_version().await.unwrap(),
+    );
+    // Two rules at the same position: the insert of the second fails inside the transaction.
+    let doubled = vec![rules[0].clone(), rules[0].clone()];
+    assert!(
+        store
+            .replace_auth_config(&[], &doubled, false)
+            .await
+            .is_err()
+    );
+    let after = (
+        store.chains().await.unwrap(),
+        store.selector_rules().await.unwrap(),
+        store.auth_config_version().await.unwrap(),
+    );
+    assert_eq!(before, after);
+});
