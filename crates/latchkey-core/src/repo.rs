@@ -227,6 +227,8 @@ pub trait CounterRepo {
         limit: u64,
         now: OffsetDateTime,
     ) -> impl Future<Output = RepoResult<CounterAttempt>> + Send;
+    /// Takes one back (never below zero): releases a reservation whose attempt succeeded.
+    fn decrement(&self, key: &str, now: OffsetDateTime) -> impl Future<Output = RepoResult<()>> + Send;
     /// Current value (0 when absent).
     fn counter(&self, key: &str) -> impl Future<Output = RepoResult<u64>> + Send;
     /// Back to zero.

@@ -75,6 +75,13 @@ impl TokenHash {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A flow id derived from this hash (its first 128 bits): a flow is stored under the hash
+    /// of the token its browser holds, so a database dump does not let anyone continue it.
+    pub fn flow_id(&self) -> Option<crate::ids::FlowId> {
+        let hex = self.0.get(..32)?;
+        uuid::Uuid::try_parse(hex).ok().map(crate::ids::FlowId)
+    }
 }
 
 /// Compares two secrets in constant time (for PINs, CSRF tokens and the like).
@@ -100,6 +107,8 @@ mod tests {
         assert!(!a.hash().as_str().contains(a.expose()));
         assert_eq!(format!("{a:?}"), "TokenSecret([redacted])");
         assert_eq!(TokenSecret::from_user(a.expose()).hash(), a.hash());
+        let flow = a.hash().flow_id().unwrap();
+        assert_eq!(flow.0.simple().to_string(), a.hash().as_str()[..32]);
         // SHA-256("abc"), FIPS 180-2 test vector.
         assert_eq!(
             TokenHash::of("abc").as_str(),

@@ -46,6 +46,21 @@ impl CounterRepo for Store {
         })
     }
 
+    async fn decrement(&self, key: &str, now: OffsetDateTime) -> RepoResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE counters SET value = value - 1, updated_at = $2 WHERE key = $1 AND value > 0",
+            )
+            .bind(key)
+            .bind(ms(now))
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })
+        .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn counter(&self, key: &str) -> RepoResult<u64> {
         let v: Option<i64> = on_pool!(self, |pool| {
             sqlx::query_scalar("SELECT value FROM counters WHERE key = $1")

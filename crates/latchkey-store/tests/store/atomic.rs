@@ -34,7 +34,10 @@ on_both!(counter_is_exact_under_concurrency, |store| {
             .unwrap(),
         CounterAttempt::LimitReached
     );
+    store.decrement("login:alice", now()).await.unwrap();
+    assert_eq!(store.counter("login:alice").await.unwrap(), limit - 1);
     store.reset_counter("login:alice").await.unwrap();
+    store.decrement("login:alice", now()).await.unwrap();
     assert_eq!(store.counter("login:alice").await.unwrap(), 0);
     assert_eq!(
         store

@@ -1,0 +1,10 @@
+//! One module per command group. Each takes its parsed arguments and the global `--config`
+//! value, does its work through the store and the server crate, and prints for a person.
+
+pub mod config;
+pub mod demo;
+mod demo_data;
+mod import;
+pub mod serve;
+pub mod settings;
+pub mod users;

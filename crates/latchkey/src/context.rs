@@ -1,0 +1,132 @@
+//! What most commands start from: the configuration (from `--config`, `./latchkey.toml` or
+//! nothing, plus `LATCHKEY_*` variables) and the store it names.
+
+use crate::failure::{BadInput, Problems};
+use anyhow::Context as _;
+use latchkey_config::Config;
+use latchkey_core::password_hash::Argon2Params;
+use latchkey_store::{OpenError, Store, StoreOptions};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The file read when neither `--config` nor `LATCHKEY_CONFIG` names one, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "latchkey.toml";
+
+/// The configuration file to read: the one named, else `./latchkey.toml` when it exists, else
+/// none (built-in defaults and the environment only).
+pub fn config_path(named: Option<&Path>) -> Option<PathBuf> {
+    match named {
+        Some(path) => Some(path.to_path_buf()),
+        None => {
+            let default = PathBuf::from(DEFAULT_CONFIG_FILE);
+            default.is_file().then_some(default)
+        }
+    }
+}
+
+/// Loads and validates the configuration; every problem is reported (exit status 2).
+pub fn load_config(file: Option<&Path>) -> anyhow::Result<Config> {
+    latchkey_config::load_from_process_env(file).map_err(|e| anyhow::Error::new(Problems::from(e)))
+}
+
+/// The configured Argon2id cost, as the core types it.
+pub fn argon2_params(config: &Config) -> Argon2Params {
+    Argon2Params {
+        memory_kib: config.password_hash.memory_kib,
+        time_cost: config.password_hash.time_cost,
+        parallelism: config.password_hash.parallelism,
+    }
+}
+
+/// Pool sizing for one-shot commands: a few connections, and a shorter wait than a server's.
+pub fn command_store_options() -> StoreOptions {
+    StoreOptions {
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(10),
+    }
+}
+
+/// Opens the configured database (applying migrations). The error names the database by its
+/// redacted URL only.
+pub async fn open_store(config: &Config, options: StoreOptions) -> anyhow::Result<Store> {
+    let url = &config.database_url;
+    match Store::open(url.expose_secret(), options).await {
+        Ok(store) => Ok(store),
+        Err(error) => {
+            let bad_url = matches!(error, OpenError::Url(_));
+            let reason = scrub(error.to_string(), config);
+            let message = format!("cannot open the database {}: {reason}", url.redacted());
+            if bad_url {
+                Err(BadInput::error(message))
+            } else {
+                Err(anyhow::anyhow!(message))
+            }
+        }
+    }
+}
+
+/// Driver messages should not quote the URL, but if one ever does, it must not carry the
+/// password to the terminal or a log.
+fn scrub(message: String, config: &Config) -> String {
+    let secret = config.database_url.expose_secret();
+    let mut message = message.replace(secret, &config.database_url.redacted());
+    if let Some(password) = url::Url::parse(secret)
+        .ok()
+        .and_then(|u| u.password().map(str::to_owned))
+        .filter(|p| !p.is_empty())
+    {
+        message = message.replace(&password, "***");
+    }
+    message
+}
+
+/// The configuration and an open store, for the commands that manage data.
+#[derive(Debug)]
+pub struct Context {
+    /// The node's configuration.
+    pub config: Config,
+    /// Its database.
+    pub store: Store,
+}
+
+impl Context {
+    /// Loads the configuration named by `--config` (or the default) and opens its store.
+    pub async fn open(config_flag: Option<&Path>) -> anyhow::Result<Self> {
+        let path = config_path(config_flag);
+        let config = load_config(path.as_deref())?;
+        let store = open_store(&config, command_store_options()).await?;
+        Ok(Self { config, store })
+    }
+
+    /// The internal directory (password hashing) over this store.
+    pub fn directory(&self) -> anyhow::Result<latchkey_server::directory::InternalDirectory> {
+        latchkey_server::directory::InternalDirectory::new(
+            self.store.clone(),
+            argon2_params(&self.config),
+        )
+        .context("cannot prepare password hashing")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_removes_the_password() {
+        let config = latchkey_config::load(
+            None,
+            [(
+                "LATCHKEY_DATABASE_URL".to_owned(),
+                "postgres://u:s3cret@db.example.org/latchkey".to_owned(),
+            )],
+        )
+        .unwrap();
+        let out = scrub(
+            "failed for postgres://u:s3cret@db.example.org/latchkey (s3cret)".into(),
+            &config,
+        );
+        assert!(!out.contains("s3cret"), "{out}");
+        assert!(out.contains("db.example.org"));
+    }
+}

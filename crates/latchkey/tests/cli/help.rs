@@ -1,0 +1,38 @@
+use crate::util::Sandbox;
+
+#[test]
+fn help_lists_every_command_with_examples() {
+    let sb = Sandbox::new();
+    let run = sb.run(&["--help"]).expect_code(0);
+    for command in ["serve", "demo", "config", "users", "settings"] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(command)),
+            "--help does not list {command}:\n{}",
+            run.stdout
+        );
+    }
+    assert!(run.stdout.contains("Examples:"), "{}", run.stdout);
+    assert!(run.stdout.contains("Exit status"), "{}", run.stdout);
+
+    let users = sb.run(&["users", "--help"]).expect_code(0);
+    for command in ["list", "add", "set-password", "import"] {
+        assert!(users.stdout.contains(command), "{}", users.stdout);
+    }
+    let settings = sb.run(&["settings", "--help"]).expect_code(0);
+    for command in ["list", "get", "set", "add", "unset"] {
+        assert!(settings.stdout.contains(command), "{}", settings.stdout);
+    }
+}
+
+#[test]
+fn a_password_argument_is_not_accepted() {
+    let sb = Sandbox::new();
+    let run = sb
+        .run(&["users", "add", "x", "--name", "X", "--password", "hunter2"])
+        .expect_code(2);
+    assert!(run.stderr.contains("--password"), "{}", run.stderr);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    assert!(sb.logins().is_empty());
+}
