@@ -20,6 +20,8 @@ pub enum CookieKind {
     Session,
     /// Double-submit CSRF token.
     Csrf,
+    /// A sign-in flow in progress.
+    Flow,
 }
 
 impl CookiePolicy {
@@ -43,6 +45,8 @@ impl CookiePolicy {
             (CookieKind::Session, false) => "latchkey_session",
             (CookieKind::Csrf, true) => "__Host-latchkey_csrf",
             (CookieKind::Csrf, false) => "latchkey_csrf",
+            (CookieKind::Flow, true) => "__Host-latchkey_flow",
+            (CookieKind::Flow, false) => "latchkey_flow",
         }
     }
 

@@ -102,6 +102,32 @@ impl InternalDirectory {
         Ok(PasswordCheck::Accepted(Box::new(profile)))
     }
 
+    /// Checks a password for an identified profile with one verification: the real hash, or
+    /// the decoy when the profile has none. False for a profile that may not authenticate.
+    pub async fn verify_profile(
+        &self,
+        profile: &Profile,
+        password: Password,
+    ) -> Result<bool, DirectoryError> {
+        let stored = self.store.password_hash(profile.id).await?;
+        let real = stored.is_some();
+        let hash = stored.unwrap_or_else(|| self.decoy.clone());
+        let verification = self.verify(password.clone(), hash).await?;
+        let ok = real && verification.matches && profile.may_authenticate();
+        if ok
+            && verification.needs_rehash
+            && let Err(e) = self.set_password(profile, password).await
+        {
+            tracing::warn!(profile = %profile.id, error = %e, "could not rehash password");
+        }
+        Ok(ok)
+    }
+
+    /// Spends one verification on the decoy hash: the cost of a real check, with no answer.
+    pub async fn spend_decoy(&self, password: Password) -> Result<(), DirectoryError> {
+        self.verify(password, self.decoy.clone()).await.map(|_| ())
+    }
+
     /// Hashes and stores a new password for a profile.
     pub async fn set_password(
         &self,

@@ -6,9 +6,11 @@
 //! and renders a template. Errors go through one mapping ([`error`]): the person sees a clear,
 //! safe message; the log gets the detail; secrets reach neither.
 
+pub mod bootstrap;
 pub mod cookies;
 pub mod directory;
 pub mod error;
+pub mod login;
 pub mod metrics;
 pub mod os;
 pub mod pages;

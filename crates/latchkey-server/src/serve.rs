@@ -24,6 +24,9 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
+    /// The database could not be prepared.
+    #[error("preparing the database failed: {0}")]
+    Store(#[from] latchkey_core::repo::RepoError),
     /// The server stopped with an IO error.
     #[error("the HTTP server stopped: {0}")]
     Io(#[from] std::io::Error),

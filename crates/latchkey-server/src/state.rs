@@ -94,8 +94,11 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/", get(pages::home::page))
-        .route("/login", get(pages::login::form).post(pages::login::submit))
-        .route("/logout", post(pages::login::logout))
+        .route(
+            "/login",
+            get(crate::login::start).post(crate::login::submit),
+        )
+        .route("/logout", post(crate::login::logout))
         .route("/healthz", get(pages::health::healthz))
         .route("/metrics", get(pages::health::metrics))
         .route("/static/latchkey.css", get(pages::stylesheet));

@@ -82,6 +82,9 @@ impl TestServer {
         let store = Store::open(config.database_url.expose_secret(), StoreOptions::default())
             .await
             .map_err(setup)?;
+        latchkey_server::bootstrap::ensure_auth_config(&store)
+            .await
+            .map_err(setup)?;
         let state = AppState::new(&config, store.clone()).map_err(setup)?;
         let (tx, rx) = oneshot::channel::<()>();
         let serving = state.clone();

@@ -4,7 +4,6 @@
 
 pub mod health;
 pub mod home;
-pub mod login;
 pub mod outbox;
 
 use crate::error::PageError;

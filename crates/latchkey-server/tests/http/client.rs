@@ -16,6 +16,16 @@ pub struct Page {
     pub body: String,
 }
 
+impl Page {
+    /// The value of a hidden input.
+    pub fn hidden(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')?;
+        Some(self.body[start..start + end].to_owned())
+    }
+}
+
 impl Browser {
     pub fn new(base: &str) -> Self {
         Self {
@@ -84,14 +94,26 @@ impl Browser {
             .expect("csrf cookie")
     }
 
-    /// Loads the login page (for its CSRF cookie) and posts the form.
-    pub async fn sign_in(&mut self, user: &str, password: &str) -> Page {
-        let _ = self.get("/login").await;
+    /// Posts one step of the login flow, with the CSRF token and the version of `page`.
+    pub async fn step(&mut self, page: &Page, fields: &[(&str, &str)]) -> Page {
         let csrf = self.csrf();
-        self.post(
-            "/login",
-            &[("csrf", &csrf), ("user", user), ("password", password)],
-        )
-        .await
+        let version = page.hidden("version").expect("a prompt page");
+        let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+        form.extend_from_slice(fields);
+        self.post("/login", &form).await
+    }
+
+    /// The two-phase sign-in: user ID, then password. Returns (password page, final answer).
+    pub async fn sign_in_pages(&mut self, user: &str, password: &str) -> (Page, Page) {
+        let first = self.get("/login").await;
+        assert_eq!(first.status, 200, "{}", first.body);
+        let second = self.step(&first, &[("user", user)]).await;
+        let last = self.step(&second, &[("password", password)]).await;
+        (second, last)
+    }
+
+    /// Signs in and returns the final answer.
+    pub async fn sign_in(&mut self, user: &str, password: &str) -> Page {
+        self.sign_in_pages(user, password).await.1
     }
 }

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod chains;
 mod client;
 mod login;
 mod operations;

@@ -88,6 +88,9 @@ pub async fn serve_until_signal(
     let addr = listener
         .local_addr()
         .context("cannot read the listening address")?;
+    latchkey_server::bootstrap::ensure_auth_config(&store)
+        .await
+        .context("cannot install the shipped authentication configuration")?;
     let shutdown = shutdown_signal()?;
     // A server whose standard output was closed keeps serving; the log has the address too.
     let _ignored = outln!(

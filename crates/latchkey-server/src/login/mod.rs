@@ -1,0 +1,500 @@
+//! Sign-in through `STANDARD_TWO-PHASE_LOGIN_FLOW`, driven by the chain engine.
+//!
+//! Each request loads the flow named by the browser's flow cookie, hands the posted fields to
+//! the module the engine is waiting for, lets the engine move on until it needs input again or
+//! decides, and saves the flow by compare-and-set. Pages are rendered from the engine's prompt;
+//! nothing here decides who gets in.
+//!
+//! Every failure — unknown user (generic login failure), wrong password, locked or disabled
+//! profile — ends the attempt with the same page, status and message.
+
+pub mod facts;
+pub mod modules;
+pub mod prompt;
+pub mod state;
+
+use crate::cookies::CookieKind;
+use crate::error::PageError;
+use crate::pages::html;
+use crate::security::{check_form, csrf_token};
+use crate::session;
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use facts::RequestFacts;
+use latchkey_core::chain::lockout::LockoutPolicy;
+use latchkey_core::chain::{Action, ChainId, Chains, Verdict, builtin};
+use latchkey_core::profile::Profile;
+use latchkey_core::repo::{
+    AdminRepo, AuditEvent, AuditRepo, AuthConfigRepo, CounterRepo, FlowRepo, ProfileRepo,
+    SettingsRepo,
+};
+use latchkey_notify::{MessageKind, OutgoingMessage};
+use modules::{Context, Input};
+use prompt::Prompt;
+use state::{Loaded, LoginState};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use time::OffsetDateTime;
+
+/// The one message for every failed sign-in.
+pub const GENERIC_FAILURE: &str = "The user ID or password is not correct.";
+/// Shown when the flow cookie names no live flow.
+const EXPIRED: &str = "Your sign-in took too long or was already used. Please start again.";
+/// Shown when a page was submitted twice or from an old tab.
+const STALE: &str = "This page was out of date, so nothing was sent. Please try again.";
+/// Query parameters a login keeps.
+const PARAMS: [&str; 4] = ["USERID", "PSF_EXT", "LANG", "next"];
+
+#[derive(Template)]
+#[template(path = "prompt.html")]
+struct PromptPage {
+    prompt: Prompt,
+    notice: Option<String>,
+    csrf: String,
+    version: u64,
+}
+
+/// How a drive ended.
+enum Driven {
+    /// Show this prompt.
+    Prompt(Prompt),
+    /// The flow decided.
+    Finished(Verdict),
+}
+
+struct Config {
+    chains: Chains,
+    rules: Vec<latchkey_core::chain::selector::SelectorRule>,
+    settings: latchkey_core::settings::Settings,
+}
+
+async fn load_config(app: &AppState, failsafe: bool) -> Result<Config, PageError> {
+    let chains = if failsafe {
+        // The administrators' way back in: the shipped password chain, whatever is stored.
+        Chains::new(builtin::shipped(&chain_id(builtin::PASSWORD)?))
+    } else {
+        Chains::new(app.store.chains().await?)
+    };
+    Ok(Config {
+        chains,
+        rules: app.store.selector_rules().await?,
+        settings: app.store.settings().await?,
+    })
+}
+
+fn chain_id(id: &str) -> Result<ChainId, PageError> {
+    ChainId::new(id).map_err(|e| PageError::Internal(e.to_string()))
+}
+
+/// Moves the flow on until it needs input or decides. `input` goes to the first module
+/// evaluated (the one the previous page asked for) and to nothing after it.
+async fn drive(
+    app: &AppState,
+    state: &mut LoginState,
+    mut input: Option<Input>,
+) -> Result<Driven, PageError> {
+    let config = load_config(app, state.failsafe).await?;
+    let ctx = Context {
+        app,
+        settings: &config.settings,
+        chains: &config.chains,
+        rules: &config.rules,
+    };
+    for _ in 0..64 {
+        let action = match state.flow.next_action(&config.chains) {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(error = %e, "login flow cannot go on");
+                state.config_error = true;
+                return Ok(Driven::Finished(Verdict::Deny(e.to_string())));
+            }
+        };
+        match action {
+            Action::Finished(v) => return Ok(Driven::Finished(v)),
+            Action::Choose { options, .. } => {
+                let picked = input
+                    .take()
+                    .and_then(|i| i.field("chain").map(str::to_owned));
+                match picked.map(|p| ChainId::new(&p)) {
+                    Some(Ok(choice)) if options.contains(&choice) => {
+                        if let Err(e) = state.flow.choose(&config.chains, &choice) {
+                            return Ok(Driven::Finished(Verdict::Deny(e.to_string())));
+                        }
+                    }
+                    _ => {
+                        let labelled = options
+                            .iter()
+                            .map(|id| {
+                                (
+                                    id.clone(),
+                                    config
+                                        .chains
+                                        .get(id)
+                                        .map(|c| c.description)
+                                        .unwrap_or_default(),
+                                )
+                            })
+                            .collect::<Vec<_>>();
+                        return Ok(Driven::Prompt(prompt::for_choice(&labelled)));
+                    }
+                }
+            }
+            Action::Evaluate { module, .. } => {
+                let given = input.take();
+                let result = modules::evaluate(&ctx, state, &module, given.as_ref()).await?;
+                if let latchkey_core::chain::ModuleResult::Outcome(
+                    latchkey_core::chain::Resolved::Error(reason),
+                ) = &result
+                {
+                    tracing::warn!(module = %module.kind, cfg_id = %module.cfg_id, reason, "module could not decide");
+                    state.config_error = true;
+                }
+                let pending = result == latchkey_core::chain::ModuleResult::Pending;
+                if let Err(e) = state.flow.submit(&config.chains, module.cfg_id, result) {
+                    state.config_error = true;
+                    return Ok(Driven::Finished(Verdict::Deny(e.to_string())));
+                }
+                if pending {
+                    return match prompt::for_module(module.kind, &state.typed) {
+                        Some(p) => Ok(Driven::Prompt(p)),
+                        None => Ok(Driven::Finished(Verdict::Deny(format!(
+                            "module {} cannot ask for input",
+                            module.kind
+                        )))),
+                    };
+                }
+            }
+        }
+    }
+    Ok(Driven::Finished(Verdict::Deny(
+        "the flow did not settle".into(),
+    )))
+}
+
+fn render(
+    prompt: Prompt,
+    notice: Option<String>,
+    csrf: String,
+    version: u64,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let page = html(&PromptPage {
+        prompt,
+        notice,
+        csrf,
+        version,
+    })?;
+    Ok((status, page).into_response())
+}
+
+fn append_cookie(response: &mut Response, cookie: Option<String>) {
+    if let Some(v) = cookie.and_then(|c| c.parse().ok()) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// The query string of `GET /login`.
+pub type LoginQuery = BTreeMap<String, String>;
+
+/// `GET /login`: a new flow.
+pub async fn start(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, PageError> {
+    let params = query
+        .into_iter()
+        .filter(|(k, _)| PARAMS.contains(&k.as_str()))
+        .map(|(k, v)| (k, v.chars().take(256).collect()))
+        .collect();
+    let request = RequestFacts::capture(peer.ip().to_string(), "GET", "/login", &headers, params);
+    let (csrf, csrf_cookie) = csrf_token(&app.cookies, &headers);
+    let mut response = begin(&app, request, None, csrf, StatusCode::OK).await?;
+    append_cookie(&mut response, csrf_cookie);
+    Ok(response)
+}
+
+/// Starts a flow and shows its first prompt (or its decision, when it decides at once).
+async fn begin(
+    app: &AppState,
+    request: RequestFacts,
+    notice: Option<String>,
+    csrf: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let mut state = LoginState::new(chain_id(builtin::STANDARD_LOGIN)?, request);
+    state.notice = notice;
+    let driven = drive(app, &mut state, None).await?;
+    let (token, loaded) = state::create(&app.store, state).await?;
+    let cookie = app.cookies.set(
+        CookieKind::Flow,
+        token.expose(),
+        Some(state::FLOW_LIFETIME.whole_seconds()),
+    );
+    let mut response = match driven {
+        Driven::Prompt(p) => render(p, loaded.state.notice.clone(), csrf, loaded.version, status)?,
+        // E.g. `?USERID=…&PSF_EXT=…` naming a chain this user may not use.
+        Driven::Finished(Verdict::Deny(reason)) => {
+            finish_denied(app, loaded, csrf, &reason).await?
+        }
+        Driven::Finished(Verdict::Allow { .. }) => {
+            return Err(PageError::Internal(
+                "a login was allowed before any input".into(),
+            ));
+        }
+    };
+    append_cookie(&mut response, Some(cookie));
+    Ok(response)
+}
+
+/// `POST /login`: the answer to the current step.
+pub async fn submit(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<BTreeMap<String, String>>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(mut fields) = form.map_err(|_| {
+        PageError::BadRequest(
+            "The sign-in form could not be read. Reload the page and try again.".into(),
+        )
+    })?;
+    let csrf = fields.remove("csrf").unwrap_or_default();
+    check_form(&app.cookies, &app.public_origin, &headers, &csrf)?;
+    let version: Option<u64> = fields.remove("version").and_then(|v| v.parse().ok());
+    fields.remove("username");
+    let restart = |notice: &str| {
+        let request = RequestFacts::capture(
+            peer.ip().to_string(),
+            "GET",
+            "/login",
+            &headers,
+            BTreeMap::new(),
+        );
+        (request, Some(notice.to_owned()))
+    };
+    let token = app.cookies.get(&headers, CookieKind::Flow);
+    let loaded = match token {
+        Some(t) => state::load(&app.store, &t).await?,
+        None => None,
+    };
+    let Some(mut loaded) = loaded else {
+        let (request, notice) = restart(EXPIRED);
+        return begin(&app, request, notice, csrf, StatusCode::OK).await;
+    };
+    if version != Some(loaded.version) {
+        return show_current(&app, loaded, csrf, STALE).await;
+    }
+    loaded.state.notice = None;
+    let driven = drive(&app, &mut loaded.state, Some(Input::new(fields))).await?;
+    match driven {
+        Driven::Prompt(p) => {
+            if !state::save(&app.store, &loaded).await? {
+                return render(
+                    p,
+                    Some(STALE.into()),
+                    csrf,
+                    loaded.version,
+                    StatusCode::CONFLICT,
+                );
+            }
+            render(p, None, csrf, loaded.version + 1, StatusCode::OK)
+        }
+        Driven::Finished(Verdict::Allow { .. }) => finish_allowed(&app, loaded, &headers).await,
+        Driven::Finished(Verdict::Deny(reason)) => finish_denied(&app, loaded, csrf, &reason).await,
+    }
+}
+
+/// Re-renders the step a flow is waiting at, without evaluating anything.
+async fn show_current(
+    app: &AppState,
+    mut loaded: Loaded,
+    csrf: String,
+    notice: &str,
+) -> Result<Response, PageError> {
+    match drive(app, &mut loaded.state, None).await? {
+        Driven::Prompt(p) => render(
+            p,
+            Some(notice.into()),
+            csrf,
+            loaded.version,
+            StatusCode::CONFLICT,
+        ),
+        Driven::Finished(_) => Ok(Redirect::to("/login").into_response()),
+    }
+}
+
+async fn finish_allowed(
+    app: &AppState,
+    loaded: Loaded,
+    headers: &HeaderMap,
+) -> Result<Response, PageError> {
+    let Some(user) = loaded.state.user else {
+        return Err(PageError::Internal(
+            "a login was allowed without an identified user".into(),
+        ));
+    };
+    let Some(profile) = app.store.profile_by_id(user).await? else {
+        return Err(PageError::Internal("the signed-in profile vanished".into()));
+    };
+    // Only the first request to finish a flow gets the session.
+    if !state::save(&app.store, &loaded).await? {
+        return Err(PageError::Forbidden(STALE.into()));
+    }
+    app.store.delete_flow(loaded.id).await?;
+    let now = OffsetDateTime::now_utc();
+    app.store
+        .reset_counter(&LockoutPolicy::counter_key(profile.id))
+        .await?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown browser");
+    let cookie = session::start(&app.store, &app.cookies, &profile, user_agent).await?;
+    let action = if loaded.state.failsafe {
+        "login.success.failsafe"
+    } else {
+        "login.success"
+    };
+    audit(app, Some(&profile), action, &loaded.state.typed, "", now).await;
+    ::metrics::counter!("latchkey_login_attempts_total", "outcome" => "success").increment(1);
+    notify_sign_in(app, &profile, user_agent, now);
+    let next = loaded
+        .state
+        .param("next")
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or("/")
+        .to_owned();
+    let mut response = Redirect::to(&next).into_response();
+    append_cookie(&mut response, Some(cookie));
+    append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Flow)));
+    Ok(response)
+}
+
+async fn finish_denied(
+    app: &AppState,
+    mut loaded: Loaded,
+    csrf: String,
+    reason: &str,
+) -> Result<Response, PageError> {
+    let now = OffsetDateTime::now_utc();
+    let state = &mut loaded.state;
+    let is_admin = match state.user {
+        Some(id) => app.store.administrator(id).await?.is_some(),
+        None => false,
+    };
+    audit(app, None, "login.failure", &state.typed, reason, now).await;
+    ::metrics::counter!("latchkey_login_attempts_total", "outcome" => "failure").increment(1);
+    if state.config_error && is_admin && !state.failsafe {
+        // A broken configuration must not lock the administrators out: they may sign in with
+        // their own password, and repair it.
+        tracing::warn!(user = %state.typed, reason, "authentication configuration failed; offering the fail-safe login");
+        state.failsafe = true;
+        state.config_error = false;
+        state.flow = latchkey_core::chain::FlowState::start(chain_id(builtin::PASSWORD)?);
+    } else {
+        state.bypass_user = state.user.take();
+        state.typed.clear();
+        state.config_error = false;
+        state.userid_used = true;
+        state.flow.retry();
+        state.notice = Some(GENERIC_FAILURE.into());
+    }
+    let notice = state.notice.clone();
+    let status = if state.failsafe {
+        StatusCode::OK
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    let driven = drive(app, state, None).await?;
+    if !state::save(&app.store, &loaded).await? {
+        return Err(PageError::Forbidden(STALE.into()));
+    }
+    match driven {
+        Driven::Prompt(p) => render(p, notice, csrf, loaded.version + 1, status),
+        Driven::Finished(_) => Ok(Redirect::to("/login").into_response()),
+    }
+}
+
+/// The form of `POST /logout`.
+#[derive(Debug, serde::Deserialize)]
+pub struct LogoutForm {
+    csrf: String,
+}
+
+/// `POST /logout`: ends this session.
+pub async fn logout(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LogoutForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) = form.map_err(|_| PageError::BadRequest("The form was incomplete.".into()))?;
+    check_form(&app.cookies, &app.public_origin, &headers, &form.csrf)?;
+    if let Some(raw) = app.cookies.get(&headers, CookieKind::Session) {
+        use latchkey_core::repo::SessionRepo;
+        app.store
+            .delete_session(&latchkey_core::token::TokenSecret::from_user(&raw).hash())
+            .await?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Session)));
+    Ok(response)
+}
+
+/// Records a sign-in event. A failure to write must not change the answer, so it is logged.
+async fn audit(
+    app: &AppState,
+    actor: Option<&Profile>,
+    action: &str,
+    typed: &str,
+    reason: &str,
+    now: OffsetDateTime,
+) {
+    let event = AuditEvent {
+        at: now,
+        actor: actor.map(|p| p.id),
+        action: action.to_owned(),
+        subject: Some(typed.to_owned()),
+        detail: serde_json::json!({ "reason": reason }).to_string(),
+    };
+    if let Err(e) = app.store.append_audit(&event).await {
+        tracing::error!(error = %e, action, "could not write the audit log");
+    }
+}
+
+/// Tells the person about a new sign-in, in the background.
+fn notify_sign_in(app: &AppState, profile: &Profile, user_agent: &str, now: OffsetDateTime) {
+    if !app.mailer.is_enabled() {
+        return;
+    }
+    let Some(to) = profile.email.clone() else {
+        return;
+    };
+    let when = now
+        .format(&time::format_description::well_known::Rfc2822)
+        .unwrap_or_default();
+    let message = OutgoingMessage {
+        to,
+        subject: "New sign-in to your account".into(),
+        body_text: format!(
+            "Hello {},\n\nsomeone signed in to your account ({}) on {when}\nfrom: {}\n\n\
+             If this was you, there is nothing to do. If it was not, change your password at {}login\n",
+            profile.display_name,
+            profile.login_id,
+            user_agent.chars().take(200).collect::<String>(),
+            app.public_url,
+        ),
+        kind: MessageKind::SignInNotice,
+    };
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = app.mailer.send(&message).await {
+            tracing::warn!(error = %e, "could not send the sign-in notice");
+        }
+    });
+}

@@ -1,0 +1,136 @@
+//! A login in progress, persisted in the store under the hash of the token its browser holds,
+//! and moved on only by compare-and-set so two tabs or two nodes cannot both advance it.
+
+use super::facts::RequestFacts;
+use crate::os::OsRandom;
+use latchkey_core::chain::{ChainId, FlowState};
+use latchkey_core::ids::{FlowId, ProfileId};
+use latchkey_core::repo::{FlowRecord, FlowRepo, RepoError};
+use latchkey_core::token::TokenSecret;
+use latchkey_store::Store;
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+/// How long a login may take.
+pub const FLOW_LIFETIME: Duration = Duration::minutes(15);
+/// The flow kind in the store.
+pub const KIND: &str = "login";
+
+/// Everything a login remembers between requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginState {
+    /// The chain engine's state.
+    pub flow: FlowState,
+    /// The identified profile.
+    pub user: Option<ProfileId>,
+    /// What the person typed as their user ID (echoed back; never proof of anything).
+    pub typed: String,
+    /// Request facts at the start.
+    pub request: RequestFacts,
+    /// A module or rule could not be evaluated in this attempt (configuration problem).
+    pub config_error: bool,
+    /// The administrators' fail-safe password login is in use.
+    pub failsafe: bool,
+    /// Shown with the next prompt.
+    pub notice: Option<String>,
+    /// The `USERID` parameter was already used for identification.
+    pub userid_used: bool,
+    /// Who the previous attempt identified: replayed successes are only for them.
+    pub bypass_user: Option<ProfileId>,
+}
+
+impl LoginState {
+    /// A fresh login starting at `root`.
+    pub fn new(root: ChainId, request: RequestFacts) -> Self {
+        Self {
+            flow: FlowState::start(root),
+            user: None,
+            typed: String::new(),
+            request,
+            config_error: false,
+            failsafe: false,
+            notice: None,
+            userid_used: false,
+            bypass_user: None,
+        }
+    }
+
+    /// A request parameter given when the login started.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.request
+            .parameters
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// A loaded flow: its id, the version read, and the state.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Store id.
+    pub id: FlowId,
+    /// Version read (for compare-and-set).
+    pub version: u64,
+    /// State.
+    pub state: LoginState,
+}
+
+fn corrupt(e: serde_json::Error) -> RepoError {
+    RepoError::Corrupt(format!("login flow: {e}"))
+}
+
+/// Stores a new flow; returns the browser's token and the loaded view.
+pub async fn create(store: &Store, state: LoginState) -> Result<(TokenSecret, Loaded), RepoError> {
+    let token = TokenSecret::generate(&mut OsRandom);
+    let id = token
+        .hash()
+        .flow_id()
+        .ok_or_else(|| RepoError::Database("flow id from token".into()))?;
+    let now = OffsetDateTime::now_utc();
+    store
+        .create_flow(&FlowRecord {
+            id,
+            kind: KIND.into(),
+            version: 0,
+            state: serde_json::to_string(&state).map_err(corrupt)?,
+            created_at: now,
+            expires_at: now + FLOW_LIFETIME,
+        })
+        .await?;
+    Ok((
+        token,
+        Loaded {
+            id,
+            version: 0,
+            state,
+        },
+    ))
+}
+
+/// Loads the flow a browser's token names, if it is live and a login.
+pub async fn load(store: &Store, token: &str) -> Result<Option<Loaded>, RepoError> {
+    let Some(id) = TokenSecret::from_user(token).hash().flow_id() else {
+        return Ok(None);
+    };
+    let Some(record) = store.load_flow(id, OffsetDateTime::now_utc()).await? else {
+        return Ok(None);
+    };
+    if record.kind != KIND {
+        return Ok(None);
+    }
+    let state = serde_json::from_str(&record.state).map_err(corrupt)?;
+    Ok(Some(Loaded {
+        id,
+        version: record.version,
+        state,
+    }))
+}
+
+/// Saves the state if nobody else moved the flow on since it was loaded.
+pub async fn save(store: &Store, loaded: &Loaded) -> Result<bool, RepoError> {
+    let text = serde_json::to_string(&loaded.state).map_err(corrupt)?;
+    store
+        .compare_and_set(loaded.id, loaded.version, &text, OffsetDateTime::now_utc())
+        .await
+}
