@@ -137,6 +137,15 @@ pub struct FlowState {
     pub bypass: BTreeMap<ChainId, BTreeSet<CfgId>>,
     /// A requisite failure or abort happened: the next attempt replays nothing.
     pub invalidated: bool,
+    /// Who and what results are cached for: the edge sets it from the identified user, the
+    /// configuration version and a fingerprint of the selector inputs, so a cached result is
+    /// never reused for another user, another configuration or another request context.
+    #[serde(default)]
+    pub cache_context: Option<String>,
+    /// Successful results of chains with `cache_results`, by context and chain: entering such
+    /// a chain again in the same context replays its success instead of running it.
+    #[serde(default)]
+    pub cache: BTreeMap<String, bool>,
 }
 
 impl FlowState {
@@ -153,7 +162,13 @@ impl FlowState {
             attempt: 1,
             bypass: BTreeMap::new(),
             invalidated: false,
+            cache_context: None,
+            cache: BTreeMap::new(),
         }
+    }
+
+    fn cache_key(&self, chain: &ChainId) -> Option<String> {
+        self.cache_context.as_ref().map(|c| format!("{c}|{chain}"))
     }
 
     /// After a denial: a new attempt of the same transaction, replaying bypassable successes.
@@ -213,6 +228,11 @@ impl FlowState {
             return Err(FlowError::Finished);
         };
         self.invalidated |= done.run.invalidated;
+        if let (Verdict::Allow { strong }, true) = (&verdict, def.cache_results)
+            && let Some(key) = self.cache_key(&done.chain)
+        {
+            self.cache.insert(key, *strong);
+        }
         self.bypass
             .insert(done.chain.clone(), done.run.retry_bypass(def));
         let Some(parent) = self.frames.last_mut() else {
@@ -289,7 +309,18 @@ impl FlowState {
         if self.frames.len() >= MAX_DEPTH {
             return Err(FlowError::TooDeep);
         }
-        Self::chain_of(chains, &chain)?;
+        let def = Self::chain_of(chains, &chain)?;
+        if def.cache_results
+            && let Some(strong) = self
+                .cache_key(&chain)
+                .and_then(|k| self.cache.get(&k).copied())
+        {
+            let top = self.top()?;
+            let parent = Self::chain_of(chains, &top.chain)?;
+            let caller = top.run.pending.ok_or(FlowError::Finished)?;
+            top.run.record(&parent, caller, Resolved::Success, strong)?;
+            return Ok(());
+        }
         let bypass = if self.attempt == 1 {
             BTreeSet::new()
         } else {

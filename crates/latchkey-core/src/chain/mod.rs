@@ -11,16 +11,20 @@
 
 pub mod admin;
 pub mod builtin;
+pub mod explain;
 pub mod flow;
 pub mod lint;
 pub mod lockout;
 pub mod model;
+pub mod policy;
 pub mod run;
 pub mod selector;
 pub mod tally;
 
 #[cfg(test)]
 mod scenarios;
+#[cfg(test)]
+mod selector_tests;
 
 pub use flow::{Action, Chains, FlowError, FlowState, ModuleResult};
 pub use model::{CfgId, ChainDef, ChainId, ChainPurpose, Control, ModuleDef, ModuleType};

@@ -646,3 +646,56 @@ proptest! {
         prop_assert!(!run(&weak, false).0.allowed());
     }
 }
+
+/// R5/R6: a cached sub-chain success is replayed only in the same context (user, configuration
+/// version, selector inputs); any change runs the chain again.
+#[test]
+fn cached_results_are_keyed_by_context() {
+    let mut sub = chain("CACHED", vec![module(1, Req, Pw)], false);
+    sub.cache_results = true;
+    let mut outer = selector_chain("OUT", "CACHED");
+    outer.modules.push(module(60, Req, Pw));
+    let chains = Chains::new([sub.clone(), outer.clone()]);
+    let run_attempt = |flow: &mut FlowState, outer_ok: bool| -> (Verdict, usize) {
+        let mut sub_runs = 0;
+        loop {
+            match flow.next_action(&chains).unwrap() {
+                Action::Finished(v) => return (v, sub_runs),
+                Action::Evaluate { module, .. } => {
+                    let result = if module.kind == ModuleType::SelectChain {
+                        ModuleResult::Enter(sub.id.clone())
+                    } else if module.order == 610 {
+                        ModuleResult::Outcome(if outer_ok {
+                            Resolved::Success
+                        } else {
+                            Resolved::Fail("x".into())
+                        })
+                    } else {
+                        sub_runs += 1;
+                        ModuleResult::Outcome(Resolved::Success)
+                    };
+                    flow.submit(&chains, module.cfg_id, result).unwrap();
+                }
+                Action::Choose { .. } => unreachable!(),
+            }
+        }
+    };
+    let mut flow = FlowState::start(outer.id.clone());
+    flow.cache_context = Some("user-a|v1|facts".into());
+    assert_eq!(run_attempt(&mut flow, false), (deny("x"), 1));
+    flow.retry();
+    assert_eq!(
+        run_attempt(&mut flow, true),
+        (allow(), 0),
+        "replayed from the cache"
+    );
+    // Another configuration version (or user, or request context): run again.
+    let mut other = FlowState::start(outer.id.clone());
+    other.cache = flow.cache.clone();
+    other.cache_context = Some("user-a|v2|facts".into());
+    assert_eq!(run_attempt(&mut other, true), (allow(), 1));
+    // No context (e.g. nobody identified yet): nothing is cached or replayed.
+    let mut none = FlowState::start(outer.id.clone());
+    none.cache = flow.cache.clone();
+    assert_eq!(run_attempt(&mut none, true), (allow(), 1));
+}

@@ -9,10 +9,12 @@
 //! "no match":
 //! - `cgi`: request facts `REMOTE_ADDR`, `PATH`, `METHOD` and `HTTP_<HEADER>`; an absent
 //!   header is an empty value. `REMOTE_ADDR` with equal/notequal/in/notin compares addresses
-//!   and accepts CIDR blocks; an unparsable address or block is an error.
-//! - `parameter`: request parameter; absent is empty.
+//!   and accepts CIDR blocks (every item of a list is checked); an unparsable address or
+//!   block, or an empty list, is an error. An IPv4-mapped client address (`::ffff:a.b.c.d`)
+//!   is compared as the IPv4 address it is.
+//! - `parameter`: request parameter (the name is exact); absent is empty.
 //! - `userclass`: membership; the value names classes (`in` takes a list); an unknown class,
-//!   `set`/`notset`, or an unidentified user is an error.
+//!   `set`/`notset`, or an unidentified user is an error. Class ids are exact (as stored).
 //! - `userstat`, `attribute`: the identified user's tag or attribute; absent is empty; an
 //!   unidentified user is an error.
 //! - `state`: facts gathered in this flow (`FINGERPRINT`, `IDENTIFIED`); an unknown name is an
@@ -190,27 +192,27 @@ fn parse_ip(s: &str) -> Result<IpAddr, String> {
         .map_err(|_| format!("{s:?} is not an IP address"))
 }
 
-/// `value` is an address or a CIDR block; does it contain `ip`?
+/// `value` is an address or a CIDR block; does it contain `ip`? The block is checked against
+/// its own family first, so a bad block is an error whichever family the client has.
 fn ip_matches(ip: IpAddr, value: &str) -> Result<bool, String> {
     let value = value.trim();
     let Some((net, bits)) = value.split_once('/') else {
         return Ok(parse_ip(value)? == ip);
     };
     let net = parse_ip(net)?;
-    let bits: u32 = bits
-        .parse()
-        .map_err(|_| format!("{value:?} is not a CIDR block"))?;
+    let bad_block = || format!("{value:?} is not a CIDR block");
+    let bits: u32 = bits.parse().map_err(|_| bad_block())?;
+    if bits > if net.is_ipv4() { 32 } else { 128 } {
+        return Err(bad_block());
+    }
     match (net, ip) {
-        (IpAddr::V4(n), IpAddr::V4(a)) if bits <= 32 => {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
             let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
             Ok(u32::from(n) & mask == u32::from(a) & mask)
         }
-        (IpAddr::V6(n), IpAddr::V6(a)) if bits <= 128 => {
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
             let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
             Ok(u128::from(n) & mask == u128::from(a) & mask)
-        }
-        (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => {
-            Err(format!("{value:?} is not a CIDR block"))
         }
         _ => Ok(false),
     }
@@ -221,26 +223,33 @@ fn remote_addr_rule(rule: &SelectorRule, facts: &Facts) -> Result<bool, String> 
         .cgi
         .get("REMOTE_ADDR")
         .ok_or("REMOTE_ADDR is not known")?;
-    let ip = parse_ip(raw)?;
-    let list = || {
-        rule.match_value
+    // A dual-stack listener reports IPv4 clients as `::ffff:a.b.c.d`: they are IPv4 clients.
+    let ip = parse_ip(raw)?.to_canonical();
+    rule.condition
+        .check_value(&rule.match_value)
+        .map_err(|e| e.to_string())?;
+    // Every item is checked, so a bad block is an error even when an earlier item matched.
+    let any_in_list = || -> Result<bool, String> {
+        let mut items = rule
+            .match_value
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-    };
-    let any = |it: &mut dyn Iterator<Item = &str>| -> Result<bool, String> {
-        for v in it {
-            if ip_matches(ip, v)? {
-                return Ok(true);
-            }
+            .peekable();
+        if items.peek().is_none() {
+            return Err("the address list is empty".into());
         }
-        Ok(false)
+        let mut any = false;
+        for item in items {
+            any |= ip_matches(ip, item)?;
+        }
+        Ok(any)
     };
     match rule.condition {
         Condition::Equal => ip_matches(ip, &rule.match_value),
         Condition::NotEqual => ip_matches(ip, &rule.match_value).map(|m| !m),
-        Condition::In => any(&mut list()),
-        Condition::NotIn => any(&mut list()).map(|m| !m),
+        Condition::In => any_in_list(),
+        Condition::NotIn => any_in_list().map(|m| !m),
         other => other
             .evaluate(std::slice::from_ref(raw), &rule.match_value)
             .map_err(|e| e.to_string()),

@@ -67,6 +67,7 @@ enum Driven {
 }
 
 struct Config {
+    version: u64,
     chains: Chains,
     rules: Vec<latchkey_core::chain::selector::SelectorRule>,
     settings: latchkey_core::settings::Settings,
@@ -80,6 +81,7 @@ async fn load_config(app: &AppState, failsafe: bool) -> Result<Config, PageError
         Chains::new(app.store.chains().await?)
     };
     Ok(Config {
+        version: app.store.auth_config_version().await?,
         chains,
         rules: app.store.selector_rules().await?,
         settings: app.store.settings().await?,
@@ -104,7 +106,18 @@ async fn drive(
         chains: &config.chains,
         rules: &config.rules,
     };
+    let fingerprint = serde_json::to_string(&state.request)
+        .map(|json| {
+            latchkey_core::token::TokenHash::of(&json)
+                .as_str()
+                .to_owned()
+        })
+        .unwrap_or_default();
     for _ in 0..64 {
+        // Cached chain results belong to this user, this configuration and this request.
+        state.flow.cache_context = state
+            .user
+            .map(|u| format!("{u}|{}|{fingerprint}", config.version));
         let action = match state.flow.next_action(&config.chains) {
             Ok(a) => a,
             Err(e) => {
