@@ -228,7 +228,11 @@ pub trait CounterRepo {
         now: OffsetDateTime,
     ) -> impl Future<Output = RepoResult<CounterAttempt>> + Send;
     /// Takes one back (never below zero): releases a reservation whose attempt succeeded.
-    fn decrement(&self, key: &str, now: OffsetDateTime) -> impl Future<Output = RepoResult<()>> + Send;
+    fn decrement(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = RepoResult<()>> + Send;
     /// Current value (0 when absent).
     fn counter(&self, key: &str) -> impl Future<Output = RepoResult<u64>> + Send;
     /// Back to zero.
@@ -411,6 +415,17 @@ pub trait AuthConfigRepo {
         rules: &[SelectorRule],
         keep_others: bool,
     ) -> impl Future<Output = RepoResult<()>> + Send;
+    /// Every stored security policy, by id.
+    fn policies(
+        &self,
+    ) -> impl Future<Output = RepoResult<Vec<crate::chain::policy::SecurityPolicy>>> + Send;
+    /// Creates or replaces a security policy.
+    fn save_policy(
+        &self,
+        policy: &crate::chain::policy::SecurityPolicy,
+    ) -> impl Future<Output = RepoResult<()>> + Send;
+    /// Deletes a security policy; false when absent.
+    fn delete_policy(&self, id: &str) -> impl Future<Output = RepoResult<bool>> + Send;
     /// Incremented by every change above.
     fn auth_config_version(&self) -> impl Future<Output = RepoResult<u64>> + Send;
 }

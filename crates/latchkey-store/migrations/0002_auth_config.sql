@@ -30,3 +30,11 @@ CREATE TABLE selector_rules (
     owner TEXT NOT NULL,
     UNIQUE (cfg_id, stage, rule)
 );
+
+-- Security policies attached to user classes (organization or archetype), merged over the
+-- global chains for their members. Kept whole, as JSON.
+CREATE TABLE security_policies (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);

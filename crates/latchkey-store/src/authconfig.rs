@@ -1,6 +1,7 @@
 //! Chains and selector rules, with one version number for the whole configuration.
 
 use crate::{Store, count, db_err, ms, on_pool};
+use latchkey_core::chain::policy::SecurityPolicy;
 use latchkey_core::chain::selector::SelectorRule;
 use latchkey_core::chain::{CfgId, ChainDef, ChainId};
 use latchkey_core::repo::{AuthConfigRepo, RepoError, RepoResult};
@@ -268,6 +269,55 @@ impl AuthConfigRepo for Store {
             }
             bump_version!(tx);
             tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn policies(&self) -> RepoResult<Vec<SecurityPolicy>> {
+        let rows: Vec<(String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, body FROM security_policies ORDER BY id")
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(id, body)| {
+                serde_json::from_str(&body)
+                    .map_err(|e| RepoError::Corrupt(format!("security policy {id}: {e}")))
+            })
+            .collect()
+    }
+
+    async fn save_policy(&self, policy: &SecurityPolicy) -> RepoResult<()> {
+        let body = serde_json::to_string(policy).map_err(|e| RepoError::Database(e.to_string()))?;
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query(
+                "INSERT INTO security_policies (id, body, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET body = $2, updated_at = $3",
+            )
+            .bind(&policy.id)
+            .bind(&body)
+            .bind(ms(OffsetDateTime::now_utc()))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            bump_version!(tx);
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn delete_policy(&self, id: &str) -> RepoResult<bool> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let n = sqlx::query("DELETE FROM security_policies WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            bump_version!(tx);
+            tx.commit().await.map_err(db_err)?;
+            Ok(n > 0)
         })
     }
 

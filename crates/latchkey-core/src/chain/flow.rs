@@ -62,6 +62,11 @@ impl Chains {
 pub struct Frame {
     /// Which chain.
     pub chain: ChainId,
+    /// The definition this run started with. A run keeps it to the end, so a configuration
+    /// change (or the user's policies, once they are identified) never shifts the modules
+    /// under a run in progress.
+    #[serde(default)]
+    pub def: Option<ChainDef>,
     /// Its run.
     pub run: ChainRun,
     /// Chains offered to the user by the current (selector) module, waiting for a pick.
@@ -154,6 +159,7 @@ impl FlowState {
         Self {
             frames: vec![Frame {
                 chain: root.clone(),
+                def: None,
                 run: ChainRun::start(BTreeSet::new()),
                 offered: None,
             }],
@@ -179,6 +185,7 @@ impl FlowState {
         let bypass = self.bypass.get(&self.root).cloned().unwrap_or_default();
         self.frames = vec![Frame {
             chain: self.root.clone(),
+            def: None,
             run: ChainRun::start(bypass),
             offered: None,
         }];
@@ -191,6 +198,16 @@ impl FlowState {
         chains
             .get(id)
             .ok_or_else(|| FlowError::MissingChain(id.clone()))
+    }
+
+    /// The definition a frame runs: its snapshot, taken on first use.
+    fn frame_def(frame: &mut Frame, chains: &Chains) -> Result<ChainDef, FlowError> {
+        if let Some(def) = &frame.def {
+            return Ok(def.clone());
+        }
+        let def = Self::chain_of(chains, &frame.chain)?;
+        frame.def = Some(def.clone());
+        Ok(def)
     }
 
     /// What to do next.
@@ -209,7 +226,7 @@ impl FlowState {
                     options: options.clone(),
                 });
             }
-            let def = Self::chain_of(chains, &top.chain)?;
+            let def = Self::frame_def(top, chains)?;
             match top.run.next(&def) {
                 Next::Run(module) => {
                     return Ok(Action::Evaluate {
@@ -239,7 +256,7 @@ impl FlowState {
             self.verdict = Some(verdict);
             return Ok(());
         };
-        let parent_def = Self::chain_of(chains, &parent.chain)?;
+        let parent_def = Self::frame_def(parent, chains)?;
         let caller = parent.run.pending.ok_or(FlowError::Finished)?;
         let (outcome, strong) = match verdict {
             Verdict::Allow { strong } => (Resolved::Success, strong),
@@ -264,7 +281,7 @@ impl FlowState {
             return Err(FlowError::Finished);
         }
         let top = self.top()?;
-        let def = Self::chain_of(chains, &top.chain)?;
+        let def = Self::frame_def(top, chains)?;
         match result {
             ModuleResult::Outcome(outcome) => {
                 let strong = def.module(cfg_id).is_some_and(|m| m.kind.is_strong());
@@ -301,7 +318,7 @@ impl FlowState {
         if chain.as_str() == SUCCESS_CHAIN {
             // Always succeeds, weakly: it can complete a second factor, never authenticate.
             let top = self.top()?;
-            let def = Self::chain_of(chains, &top.chain)?;
+            let def = Self::frame_def(top, chains)?;
             let caller = top.run.pending.ok_or(FlowError::Finished)?;
             top.run.record(&def, caller, Resolved::Success, false)?;
             return Ok(());
@@ -316,7 +333,7 @@ impl FlowState {
                 .and_then(|k| self.cache.get(&k).copied())
         {
             let top = self.top()?;
-            let parent = Self::chain_of(chains, &top.chain)?;
+            let parent = Self::frame_def(top, chains)?;
             let caller = top.run.pending.ok_or(FlowError::Finished)?;
             top.run.record(&parent, caller, Resolved::Success, strong)?;
             return Ok(());
@@ -328,6 +345,7 @@ impl FlowState {
         };
         self.frames.push(Frame {
             chain,
+            def: Some(def),
             run: ChainRun::start(bypass),
             offered: None,
         });

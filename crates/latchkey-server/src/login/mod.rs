@@ -26,11 +26,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use facts::RequestFacts;
 use latchkey_core::chain::lockout::LockoutPolicy;
+use latchkey_core::chain::policy::{self, SecurityPolicy};
 use latchkey_core::chain::{Action, ChainId, Chains, Verdict, builtin};
+use latchkey_core::ids::ProfileId;
 use latchkey_core::profile::Profile;
 use latchkey_core::repo::{
     AdminRepo, AuditEvent, AuditRepo, AuthConfigRepo, CounterRepo, FlowRepo, ProfileRepo,
-    SettingsRepo,
+    SettingsRepo, UserClassRepo,
 };
 use latchkey_notify::{MessageKind, OutgoingMessage};
 use modules::{Context, Input};
@@ -68,23 +70,59 @@ enum Driven {
 
 struct Config {
     version: u64,
+    stored: Vec<latchkey_core::chain::ChainDef>,
     chains: Chains,
+    policies: Vec<SecurityPolicy>,
     rules: Vec<latchkey_core::chain::selector::SelectorRule>,
     settings: latchkey_core::settings::Settings,
 }
 
 async fn load_config(app: &AppState, failsafe: bool) -> Result<Config, PageError> {
-    let chains = if failsafe {
+    let (stored, policies) = if failsafe {
         // The administrators' way back in: the shipped password chain, whatever is stored.
-        Chains::new(builtin::shipped(&chain_id(builtin::PASSWORD)?))
+        (
+            builtin::shipped(&chain_id(builtin::PASSWORD)?)
+                .into_iter()
+                .collect(),
+            Vec::new(),
+        )
     } else {
-        Chains::new(app.store.chains().await?)
+        (app.store.chains().await?, app.store.policies().await?)
     };
     Ok(Config {
         version: app.store.auth_config_version().await?,
-        chains,
+        chains: Chains::new(stored.clone()),
+        stored,
+        policies,
         rules: app.store.selector_rules().await?,
         settings: app.store.settings().await?,
+    })
+}
+
+/// The chains for an identified user: the global chains merged with the policies of the user
+/// classes they belong to (spec §6). Err when their classes carry conflicting policies.
+async fn chains_for(
+    app: &AppState,
+    config: &Config,
+    user: ProfileId,
+) -> Result<Result<Chains, String>, PageError> {
+    if config.policies.is_empty() {
+        return Ok(Ok(config.chains.clone()));
+    }
+    let classes = app.store.classes_of(user).await?.into_iter().collect();
+    Ok(match policy::policies_for(&classes, &config.policies) {
+        Err(e) => Err(e.to_string()),
+        Ok((None, None)) => Ok(config.chains.clone()),
+        Ok((organization, archetype)) => {
+            let global = SecurityPolicy {
+                id: "global".into(),
+                sequences: config.stored.clone(),
+                ..SecurityPolicy::default()
+            };
+            Ok(Chains::new(
+                policy::effective(&global, organization, archetype).chains(),
+            ))
+        }
     })
 }
 
@@ -100,12 +138,7 @@ async fn drive(
     mut input: Option<Input>,
 ) -> Result<Driven, PageError> {
     let config = load_config(app, state.failsafe).await?;
-    let ctx = Context {
-        app,
-        settings: &config.settings,
-        chains: &config.chains,
-        rules: &config.rules,
-    };
+    let mut effective: Option<(ProfileId, Chains)> = None;
     let fingerprint = serde_json::to_string(&state.request)
         .map(|json| {
             latchkey_core::token::TokenHash::of(&json)
@@ -118,7 +151,29 @@ async fn drive(
         state.flow.cache_context = state
             .user
             .map(|u| format!("{u}|{}|{fingerprint}", config.version));
-        let action = match state.flow.next_action(&config.chains) {
+        let chains = match state.user {
+            None => &config.chains,
+            Some(user) => {
+                if effective.as_ref().map(|(u, _)| *u) != Some(user) {
+                    match chains_for(app, &config, user).await? {
+                        Ok(c) => effective = Some((user, c)),
+                        Err(reason) => {
+                            tracing::warn!(reason, "user-class policies conflict");
+                            state.config_error = true;
+                            return Ok(Driven::Finished(Verdict::Deny(reason)));
+                        }
+                    }
+                }
+                effective.as_ref().map(|(_, c)| c).unwrap_or(&config.chains)
+            }
+        };
+        let ctx = Context {
+            app,
+            settings: &config.settings,
+            chains,
+            rules: &config.rules,
+        };
+        let action = match state.flow.next_action(chains) {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(error = %e, "login flow cannot go on");
@@ -134,7 +189,7 @@ async fn drive(
                     .and_then(|i| i.field("chain").map(str::to_owned));
                 match picked.map(|p| ChainId::new(&p)) {
                     Some(Ok(choice)) if options.contains(&choice) => {
-                        if let Err(e) = state.flow.choose(&config.chains, &choice) {
+                        if let Err(e) = state.flow.choose(chains, &choice) {
                             return Ok(Driven::Finished(Verdict::Deny(e.to_string())));
                         }
                     }
@@ -144,11 +199,7 @@ async fn drive(
                             .map(|id| {
                                 (
                                     id.clone(),
-                                    config
-                                        .chains
-                                        .get(id)
-                                        .map(|c| c.description)
-                                        .unwrap_or_default(),
+                                    chains.get(id).map(|c| c.description).unwrap_or_default(),
                                 )
                             })
                             .collect::<Vec<_>>();
@@ -167,7 +218,7 @@ async fn drive(
                     state.config_error = true;
                 }
                 let pending = result == latchkey_core::chain::ModuleResult::Pending;
-                if let Err(e) = state.flow.submit(&config.chains, module.cfg_id, result) {
+                if let Err(e) = state.flow.submit(chains, module.cfg_id, result) {
                     state.config_error = true;
                     return Ok(Driven::Finished(Verdict::Deny(e.to_string())));
                 }

@@ -232,3 +232,102 @@ on_both!(
         assert!(!answer.body.contains("Enter your password"));
     }
 );
+
+fn policy_for(
+    class: &str,
+    role: latchkey_core::chain::policy::PolicyRole,
+    id: &str,
+) -> latchkey_core::chain::policy::SecurityPolicy {
+    // DEFAULT_LOGIN's selector (same CfgId, so its rules still apply) starting with both chains.
+    let mut default_login =
+        builtin::shipped(&ChainId::new(builtin::DEFAULT_LOGIN).unwrap()).unwrap();
+    default_login.modules[0]
+        .settings
+        .insert("initial".into(), "PASSWORD,SECURITY_QUESTIONS".into());
+    latchkey_core::chain::policy::SecurityPolicy {
+        id: id.into(),
+        attached_to: Some((class.parse().unwrap(), role)),
+        sequences: vec![default_login],
+        credentials: Default::default(),
+    }
+}
+
+on_both!(
+    user_class_policies_change_the_chains_of_their_members,
+    |server| {
+        use latchkey_core::chain::policy::PolicyRole;
+        use latchkey_core::repo::UserClassRepo;
+        use latchkey_core::userclass::{RuleMode, UserClass};
+        let member = server.add_user("casey", "caseys password").await.unwrap();
+        server.add_user("other", "others password").await.unwrap();
+        let class = UserClass {
+            id: "CONTRACTORS".parse().unwrap(),
+            description: "contractors".into(),
+            static_members: [member.id].into_iter().collect(),
+            rules: vec![],
+            mode: RuleMode::All,
+        };
+        server.store.save_user_class(&class).await.unwrap();
+        server
+            .store
+            .replace_members(
+                &class.id,
+                &class.static_members,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+        server
+            .store
+            .save_policy(&policy_for(
+                "CONTRACTORS",
+                PolicyRole::Archetype,
+                "contractors",
+            ))
+            .await
+            .unwrap();
+
+        let mut b = Browser::new(&server.url);
+        let first = b.get("/login").await;
+        let menu = b.step(&first, &[("user", "casey")]).await;
+        assert!(menu.body.contains("Choose how to sign in"), "{}", menu.body);
+        let mut b = Browser::new(&server.url);
+        let first = b.get("/login").await;
+        let pw = b.step(&first, &[("user", "other")]).await;
+        assert!(
+            pw.body.contains("Enter your password"),
+            "non-members keep the global chains"
+        );
+
+        // Two archetype policies for one user: ambiguous, so denied rather than guessed.
+        let second = UserClass {
+            id: "AUDITORS".parse().unwrap(),
+            description: "auditors".into(),
+            ..class.clone()
+        };
+        server.store.save_user_class(&second).await.unwrap();
+        server
+            .store
+            .replace_members(
+                &second.id,
+                &second.static_members,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+        server
+            .store
+            .save_policy(&policy_for("AUDITORS", PolicyRole::Archetype, "auditors"))
+            .await
+            .unwrap();
+        let mut b = Browser::new(&server.url);
+        let first = b.get("/login").await;
+        let denied = b.step(&first, &[("user", "casey")]).await;
+        assert_eq!(denied.status, 401);
+        assert!(
+            denied
+                .body
+                .contains("The user ID or password is not correct.")
+        );
+    }
+);

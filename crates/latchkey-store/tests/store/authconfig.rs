@@ -85,3 +85,25 @@ on_both!(a_failed_replace_changes_nothing, |store| {
     );
     assert_eq!(before, after);
 });
+
+on_both!(security_policies_round_trip, |store| {
+    use latchkey_core::chain::policy::{PolicyRole, SecurityPolicy};
+    let v0 = store.auth_config_version().await.unwrap();
+    let mut sequence = builtin::all()
+        .into_iter()
+        .find(|c| c.id.as_str() == "PASSWORD")
+        .unwrap();
+    sequence.description = "Password for contractors".into();
+    let policy = SecurityPolicy {
+        id: "contractors".into(),
+        attached_to: Some(("CONTRACTORS".parse().unwrap(), PolicyRole::Archetype)),
+        sequences: vec![sequence],
+        credentials: Default::default(),
+    };
+    store.save_policy(&policy).await.unwrap();
+    assert_eq!(store.policies().await.unwrap(), vec![policy.clone()]);
+    assert!(store.auth_config_version().await.unwrap() > v0);
+    assert!(store.delete_policy("contractors").await.unwrap());
+    assert!(!store.delete_policy("contractors").await.unwrap());
+    assert!(store.policies().await.unwrap().is_empty());
+});
