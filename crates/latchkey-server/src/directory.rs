@@ -1,9 +1,10 @@
 //! The internal directory: password checks against the Argon2id hashes in our store.
 //!
-//! Same answer, same cost: an unknown login id, a profile without a password, a disabled or
-//! locked profile and a wrong password all end in [`PasswordCheck::Rejected`] after exactly one
-//! Argon2id verification (against a decoy hash when there is nothing real to verify), so neither
-//! the answer nor its timing tells whether an account exists. Verifications run on the blocking
+//! Same answer, same cost: a profile without a password, a disabled or locked profile and a
+//! wrong password each cost exactly one Argon2id verification (against a decoy hash when there
+//! is nothing real to verify), and an unknown login id spends one on the decoy
+//! ([`InternalDirectory::spend_decoy`]), so neither the answer nor its timing tells whether an
+//! account exists. Verifications run on the blocking
 //! pool behind a semaphore sized to the cores, so a burst of logins queues instead of starving
 //! the async workers.
 
@@ -11,7 +12,7 @@ use crate::os::OsRandom;
 use latchkey_core::password_hash::{
     Argon2Params, HashError, PasswordHashString, decoy_hash, hash_password, verify_password,
 };
-use latchkey_core::profile::{LoginId, Profile};
+use latchkey_core::profile::Profile;
 use latchkey_core::random::RandomSource;
 use latchkey_core::repo::{ProfileRepo, RepoError};
 use latchkey_core::secret::Password;
@@ -19,15 +20,6 @@ use latchkey_store::Store;
 use std::sync::Arc;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
-
-/// What a password check decided.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordCheck {
-    /// Right password, profile may authenticate.
-    Accepted(Box<Profile>),
-    /// Anything else (the caller must not tell which).
-    Rejected,
-}
 
 /// A failure of the machinery, not of the password.
 #[derive(Debug, thiserror::Error)]
@@ -67,39 +59,6 @@ impl InternalDirectory {
     /// The configured hashing cost.
     pub fn params(&self) -> Argon2Params {
         self.params
-    }
-
-    /// Checks a typed login id and password.
-    pub async fn check(
-        &self,
-        typed_login: &str,
-        password: Password,
-    ) -> Result<PasswordCheck, DirectoryError> {
-        let profile = match LoginId::new(typed_login) {
-            Ok(login) => self.store.profile_by_login(&login).await?,
-            Err(_) => None,
-        };
-        let stored = match &profile {
-            Some(p) => self.store.password_hash(p.id).await?,
-            None => None,
-        };
-        let real = stored.is_some();
-        let hash = stored.unwrap_or_else(|| self.decoy.clone());
-        let verification = self.verify(password.clone(), hash).await?;
-        let Some(profile) = profile else {
-            return Ok(PasswordCheck::Rejected);
-        };
-        if !(real && verification.matches && profile.may_authenticate()) {
-            return Ok(PasswordCheck::Rejected);
-        }
-        if verification.needs_rehash {
-            // Parameters changed since this hash was made: store a fresh one. A failure here
-            // must not fail the login; the next login tries again.
-            if let Err(e) = self.set_password(&profile, password).await {
-                tracing::warn!(profile = %profile.id, error = %e, "could not rehash password");
-            }
-        }
-        Ok(PasswordCheck::Accepted(Box::new(profile)))
     }
 
     /// Checks a password for an identified profile with one verification: the real hash, or
