@@ -120,11 +120,46 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing database without creating or migrating anything (for read-only
+    /// checks such as `latchkey config check`). A SQLite file that does not exist is an error.
+    pub async fn open_existing(url: &str, options: StoreOptions) -> Result<Self, OpenError> {
+        Self::connect_with(url, options, false).await
+    }
+
+    /// The highest migration applied (0 for an empty database).
+    pub async fn schema_version(&self) -> Result<i64, RepoError> {
+        let exists: Option<i64> = on_pool!(self, |p| {
+            sqlx::query_scalar("SELECT MAX(version) FROM latchkey_schema_history")
+                .fetch_one(p)
+                .await
+        })
+        .or_else(|e| match &e {
+            // No history table yet: nothing was ever applied.
+            sqlx::Error::Database(_) => Ok(None),
+            _ => Err(e),
+        })
+        .map_err(db_err)?;
+        Ok(exists.unwrap_or(0))
+    }
+
+    /// The schema version this build migrates to.
+    pub fn latest_schema_version() -> i64 {
+        MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+    }
+
     async fn connect(url: &str, options: StoreOptions) -> Result<Self, OpenError> {
+        Self::connect_with(url, options, true).await
+    }
+
+    async fn connect_with(
+        url: &str,
+        options: StoreOptions,
+        create: bool,
+    ) -> Result<Self, OpenError> {
         let pool = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| OpenError::Url(e.to_string()))?
-                .create_if_missing(true)
+                .create_if_missing(create)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)

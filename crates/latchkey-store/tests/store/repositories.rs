@@ -387,3 +387,23 @@ async fn unreachable_postgres_is_a_clear_error() {
     assert!(text.starts_with("cannot connect to the database"), "{text}");
     assert!(!text.contains("s3cret-pw"), "{text}");
 }
+
+#[tokio::test]
+async fn open_existing_neither_creates_nor_migrates() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/missing.db?mode=rwc", dir.path().display());
+    assert!(
+        Store::open_existing(&url, StoreOptions::default())
+            .await
+            .is_err()
+    );
+    assert!(!dir.path().join("missing.db").exists());
+    let t = crate::common::sqlite().await;
+    let existing = Store::open_existing(&t.url, StoreOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        existing.schema_version().await.unwrap(),
+        Store::latest_schema_version()
+    );
+}
