@@ -13,14 +13,22 @@
 
 pub mod account;
 pub mod admin;
+pub mod answer_hash;
+pub mod authcfg;
 pub mod chain;
 pub mod condition;
 pub mod ids;
+pub mod nonce;
+pub mod otp;
 pub mod password_hash;
+pub mod pin;
 pub mod profile;
+pub mod questions;
 pub mod random;
+pub mod scenario;
 pub mod repo;
 pub mod secret;
+pub mod secretbox;
 pub mod settings;
 pub mod token;
 pub mod userclass;

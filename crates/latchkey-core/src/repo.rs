@@ -415,6 +415,12 @@ pub trait AuthConfigRepo {
         rules: &[SelectorRule],
         keep_others: bool,
     ) -> impl Future<Output = RepoResult<()>> + Send;
+    /// Applies a scenario component's install or uninstall in one transaction: the complete
+    /// new chain set and rule table, plus settings rows added and removed.
+    fn apply_component_change(
+        &self,
+        change: &crate::scenario::Change,
+    ) -> impl Future<Output = RepoResult<()>> + Send;
     /// Every stored security policy, by id.
     fn policies(
         &self,

@@ -2,6 +2,7 @@
 
 use crate::{Store, count, db_err, ms, on_pool};
 use latchkey_core::chain::policy::SecurityPolicy;
+use latchkey_core::scenario::Change;
 use latchkey_core::chain::selector::SelectorRule;
 use latchkey_core::chain::{CfgId, ChainDef, ChainId};
 use latchkey_core::repo::{AuthConfigRepo, RepoError, RepoResult};
@@ -266,6 +267,51 @@ impl AuthConfigRepo for Store {
                 .map_err(db_err)?;
             for r in rules {
                 insert_rule!(tx, r);
+            }
+            bump_version!(tx);
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn apply_component_change(&self, change: &Change) -> RepoResult<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query("DELETE FROM auth_chains").execute(&mut *tx).await.map_err(db_err)?;
+            for c in &change.chains {
+                upsert_chain!(tx, c);
+            }
+            sqlx::query("DELETE FROM selector_rules").execute(&mut *tx).await.map_err(db_err)?;
+            for r in &change.rules {
+                insert_rule!(tx, r);
+            }
+            for (namespace, setting) in &change.remove_settings {
+                sqlx::query("DELETE FROM settings WHERE namespace = $1 AND setting = $2")
+                    .bind(namespace)
+                    .bind(setting)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            for row in &change.remove_rows {
+                sqlx::query("DELETE FROM settings WHERE namespace = $1 AND setting = $2 AND value = $3")
+                    .bind(&row.namespace)
+                    .bind(&row.setting)
+                    .bind(&row.value)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            for row in &change.add_settings {
+                sqlx::query(
+                    "INSERT INTO settings (namespace, setting, position, value) \
+                     SELECT $1, $2, COALESCE(MAX(position), 0) + 1, $3 FROM settings WHERE namespace = $1 AND setting = $2",
+                )
+                .bind(&row.namespace)
+                .bind(&row.setting)
+                .bind(&row.value)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             }
             bump_version!(tx);
             tx.commit().await.map_err(db_err)

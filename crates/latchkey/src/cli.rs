@@ -1,6 +1,9 @@
 //! The command line, as clap types. Parsing only: every command's behaviour lives in
 //! [`crate::commands`].
 
+mod auth;
+
+pub use auth::{AuthcfgCommand, ChainCommand, ExplainArgs, RuleAddArgs, RulesCommand};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,7 +31,10 @@ Examples:
   latchkey serve --listen 0.0.0.0:8080
   latchkey users add alice.martin --name 'Alice Martin' --email alice@example.org --random-password
   latchkey users import people.csv --dry-run
-  latchkey settings set AUTH MAX_USERAUTH_FAILURE 5";
+  latchkey settings set AUTH MAX_USERAUTH_FAILURE 5
+  latchkey chain list
+  latchkey chain explain --user alice.martin
+  latchkey authcfg export auth.toml";
 
 /// Everything `latchkey` accepts.
 #[derive(Debug, Parser)]
@@ -85,6 +91,22 @@ pub enum Command {
     /// Read and change the settings table (policy knobs stored in the database)
     #[command(subcommand)]
     Settings(SettingsCommand),
+
+    /// List, show, enable, disable and delete authentication chains; explain a login
+    #[command(subcommand)]
+    Chain(ChainCommand),
+
+    /// List, add and remove the chain selector's rules
+    #[command(subcommand)]
+    Rules(RulesCommand),
+
+    /// Export, import or reset the whole authentication configuration
+    #[command(subcommand)]
+    Authcfg(AuthcfgCommand),
+
+    /// List, install and uninstall scenario components (bundles of chains, rules and settings)
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
 }
 
 /// `latchkey serve`.
@@ -111,6 +133,12 @@ pub struct DemoArgs {
 pub enum ConfigCommand {
     /// Load the configuration and report every problem (exit status 2 if there is any)
     #[command(
+        long_about = "Load the configuration as `serve` would and report every problem (exit \
+                      status 2 if there is any). Then, if the database it names exists and can \
+                      be reached, lint the authentication configuration stored there: warnings \
+                      are printed, errors make the exit status 2. The database is only read: \
+                      nothing is created or migrated; a missing or unreachable database is noted \
+                      and its configuration not checked.",
         after_help = "Examples:\n  latchkey config check\n  latchkey config check /etc/latchkey/latchkey.toml"
     )]
     Check {
@@ -298,4 +326,22 @@ mod tests {
         assert!(parse_attr("department").is_err());
         assert!(parse_attr("bad name=x").is_err());
     }
+}
+
+/// `latchkey scenario …`
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Every component, whether it is installed, its dependencies and conflicts
+    List,
+    /// Install a component and what it depends on (refused if it conflicts with one installed)
+    #[command(after_help = "Examples:\n  latchkey scenario install emailpin\n  latchkey scenario install 2factor")]
+    Install {
+        /// Component name (see `latchkey scenario list`)
+        name: String,
+    },
+    /// Remove exactly what a component added (refused while another installed one needs it)
+    Uninstall {
+        /// Component name
+        name: String,
+    },
 }

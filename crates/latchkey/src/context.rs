@@ -65,6 +65,78 @@ pub async fn open_store(config: &Config, options: StoreOptions) -> anyhow::Resul
     }
 }
 
+/// The configured database, opened by [`open_existing_store`] only if that changes nothing.
+#[derive(Debug)]
+pub enum ExistingStore {
+    /// It exists and is open.
+    Open(Store),
+    /// It was not opened; why, for a note.
+    NotOpened(String),
+}
+
+/// Opens the configured database for reading what it holds, creating and migrating nothing:
+/// a missing SQLite file stays missing, and a database whose schema is not this build's is
+/// left alone. Never fails: what kept it closed is returned for a note.
+pub async fn open_existing_store(config: &Config) -> ExistingStore {
+    let url = &config.database_url;
+    if url.is_sqlite() {
+        match sqlite_file(url.expose_secret()) {
+            None => {
+                return ExistingStore::NotOpened(format!(
+                    "the database {} is in memory and holds nothing yet",
+                    url.redacted()
+                ));
+            }
+            Some(path) if !path.exists() => {
+                return ExistingStore::NotOpened(format!(
+                    "the database {} does not exist yet",
+                    url.redacted()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    // A short wait: a check should not hang on an unreachable server.
+    let options = latchkey_store::StoreOptions {
+        max_connections: 2,
+        acquire_timeout: std::time::Duration::from_secs(3),
+    };
+    let store = match Store::open_existing(url.expose_secret(), options).await {
+        Ok(store) => store,
+        Err(e) => {
+            return ExistingStore::NotOpened(format!(
+                "the database {} could not be opened ({})",
+                url.redacted(),
+                scrub(e.to_string(), config)
+            ));
+        }
+    };
+    match store.schema_version().await {
+        Ok(v) if v == Store::latest_schema_version() => ExistingStore::Open(store),
+        Ok(v) => ExistingStore::NotOpened(format!(
+            "the database {} is at schema version {v} and this build expects {}; `latchkey serve` migrates it",
+            url.redacted(),
+            Store::latest_schema_version()
+        )),
+        Err(e) => ExistingStore::NotOpened(format!(
+            "the database {} could not be read ({})",
+            url.redacted(),
+            scrub(e.to_string(), config)
+        )),
+    }
+}
+
+/// The file of a SQLite URL (`sqlite://PATH?…`, `sqlite:PATH`); None for an in-memory one.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory");
+    (!in_memory).then(|| PathBuf::from(path))
+}
+
 /// Driver messages should not quote the URL, but if one ever does, it must not carry the
 /// password to the terminal or a log.
 fn scrub(message: String, config: &Config) -> String {
@@ -98,6 +170,17 @@ impl Context {
         Ok(Self { config, store })
     }
 
+    /// Like [`Context::open`], for the commands that manage the authentication configuration:
+    /// a database without one gets the shipped chains and rules first, so a fresh install
+    /// shows (and exports) what a login would run.
+    pub async fn open_auth(config_flag: Option<&Path>) -> anyhow::Result<Self> {
+        let ctx = Self::open(config_flag).await?;
+        latchkey_server::bootstrap::ensure_auth_config(&ctx.store)
+            .await
+            .context("cannot install the shipped authentication configuration")?;
+        Ok(ctx)
+    }
+
     /// The internal directory (password hashing) over this store.
     pub fn directory(&self) -> anyhow::Result<latchkey_server::directory::InternalDirectory> {
         latchkey_server::directory::InternalDirectory::new(
@@ -111,6 +194,25 @@ impl Context {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_files_are_found_in_their_urls() {
+        assert_eq!(
+            sqlite_file("sqlite:///var/lib/latchkey.db?mode=rwc"),
+            Some(PathBuf::from("/var/lib/latchkey.db"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite://latchkey.db"),
+            Some(PathBuf::from("latchkey.db"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite:data.db"),
+            Some(PathBuf::from("data.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("sqlite://x.db?mode=memory"), None);
+        assert_eq!(sqlite_file("postgres://h/db"), None);
+    }
 
     #[test]
     fn scrub_removes_the_password() {

@@ -49,8 +49,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => commands::serve::run(args, config).await,
         Command::Demo(args) => commands::demo::run(args, config).await,
-        Command::Config(command) => commands::config::run(command, config),
+        Command::Config(command) => commands::config::run(command, config).await,
         Command::Users(command) => commands::users::run(command, config).await,
         Command::Settings(command) => commands::settings::run(command, config).await,
+        Command::Chain(command) => commands::chain::run(command, config).await,
+        Command::Rules(command) => commands::rules::run(command, config).await,
+        Command::Authcfg(command) => commands::authcfg_cli::run(command, config).await,
+        Command::Scenario(command) => commands::scenario::run(command, config).await,
     }
 }

@@ -112,12 +112,14 @@ fn walk(
                 let _ = writeln!(out, "{pad}       runs {target} to identify the user");
                 enter(target, out, path);
             }
-            ModuleType::GlfControl if facts.user.is_none() => {
+            ModuleType::GlfControl | ModuleType::IdentCtrl if facts.user.is_none() => {
                 let _ = writeln!(
                     out,
-                    "{pad}       user not identified: with generic login failure on, runs {}",
+                    "{pad}       user not identified: with generic login failure on (the default) this runs {} \
+                     and the login is DENIED like a wrong password; the modules after it do not run",
                     builtin::GENERIC_LOGIN_FAILURE
                 );
+                break;
             }
             ModuleType::SelectChain => {
                 explain_selector(chains, rules, m, facts, findings, depth, path, out)

@@ -175,7 +175,10 @@ pub fn lint(chains: &[ChainDef], rules: &[SelectorRule]) -> Vec<Finding> {
                     "a sufficient module before a required one: its success skips the required module".into());
             }
         }
-        if !modules.iter().any(|m| may_be_strong(m.kind)) {
+        // GENERIC_LOGIN_FAILURE denies on purpose: it only imitates a password check.
+        let always_denies_by_design =
+            chain.builtin && chain.id.as_str() == super::builtin::GENERIC_LOGIN_FAILURE;
+        if !always_denies_by_design && !modules.iter().any(|m| may_be_strong(m.kind)) {
             push(
                 Severity::Warning,
                 None,

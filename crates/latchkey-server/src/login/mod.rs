@@ -48,8 +48,8 @@ pub const GENERIC_FAILURE: &str = "The user ID or password is not correct.";
 const EXPIRED: &str = "Your sign-in took too long or was already used. Please start again.";
 /// Shown when a page was submitted twice or from an old tab.
 const STALE: &str = "This page was out of date, so nothing was sent. Please try again.";
-/// Query parameters a login keeps.
-const PARAMS: [&str; 4] = ["USERID", "PSF_EXT", "LANG", "next"];
+/// Query parameters a login keeps (everything else is dropped).
+pub const PARAMS: [&str; 4] = ["USERID", "PSF_EXT", "LANG", "next"];
 
 #[derive(Template)]
 #[template(path = "prompt.html")]
@@ -209,7 +209,13 @@ async fn drive(
             }
             Action::Evaluate { module, .. } => {
                 let given = input.take();
-                let result = modules::evaluate(&ctx, state, &module, given.as_ref()).await?;
+                let step = modules::evaluate(&ctx, state, &module, given.as_ref()).await?;
+                let (result, prompt) = match step {
+                    modules::Step::Ask(prompt) => {
+                        (latchkey_core::chain::ModuleResult::Pending, Some(prompt))
+                    }
+                    modules::Step::Done(result) => (result, None),
+                };
                 if let latchkey_core::chain::ModuleResult::Outcome(
                     latchkey_core::chain::Resolved::Error(reason),
                 ) = &result
@@ -217,19 +223,12 @@ async fn drive(
                     tracing::warn!(module = %module.kind, cfg_id = %module.cfg_id, reason, "module could not decide");
                     state.config_error = true;
                 }
-                let pending = result == latchkey_core::chain::ModuleResult::Pending;
                 if let Err(e) = state.flow.submit(chains, module.cfg_id, result) {
                     state.config_error = true;
                     return Ok(Driven::Finished(Verdict::Deny(e.to_string())));
                 }
-                if pending {
-                    return match prompt::for_module(module.kind, &state.typed) {
-                        Some(p) => Ok(Driven::Prompt(p)),
-                        None => Ok(Driven::Finished(Verdict::Deny(format!(
-                            "module {} cannot ask for input",
-                            module.kind
-                        )))),
-                    };
+                if let Some(prompt) = prompt {
+                    return Ok(Driven::Prompt(prompt));
                 }
             }
         }

@@ -1,21 +1,62 @@
-//! What a page shows for the current step: built from the module type alone, so the page for
-//! an unknown user's generic failure is the page for a known user's password.
+//! What a page shows for the current step. Modules build prompts from their type and state
+//! alone, so the page for an unknown user's generic failure is the page for a known user's
+//! password; the template renders any prompt.
 
-use latchkey_core::chain::{ChainId, ModuleType};
+use latchkey_core::chain::ChainId;
 
 /// One input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Field {
     /// Form name.
-    pub name: &'static str,
+    pub name: String,
     /// Label.
-    pub label: &'static str,
-    /// `text` or `password`.
+    pub label: String,
+    /// `text`, `password` or `number`-like text (`inputmode` below).
     pub input_type: &'static str,
     /// Browser autocomplete hint.
     pub autocomplete: &'static str,
+    /// `numeric` for PINs and codes, empty otherwise.
+    pub inputmode: &'static str,
     /// Prefilled value.
     pub value: String,
+}
+
+impl Field {
+    /// A plain text field.
+    pub fn text(name: &str, label: &str, autocomplete: &'static str, value: &str) -> Self {
+        Self {
+            name: name.into(),
+            label: label.into(),
+            input_type: "text",
+            autocomplete,
+            inputmode: "",
+            value: value.into(),
+        }
+    }
+
+    /// A masked field.
+    pub fn secret(name: &str, label: &str, autocomplete: &'static str) -> Self {
+        Self {
+            name: name.into(),
+            label: label.into(),
+            input_type: "password",
+            autocomplete,
+            inputmode: "",
+            value: String::new(),
+        }
+    }
+
+    /// A one-time code field (numeric keyboard on phones).
+    pub fn code(name: &str, label: &str) -> Self {
+        Self {
+            name: name.into(),
+            label: label.into(),
+            input_type: "text",
+            autocomplete: "one-time-code",
+            inputmode: "numeric",
+            value: String::new(),
+        }
+    }
 }
 
 /// A chain the user may pick.
@@ -28,10 +69,10 @@ pub struct Choice {
 }
 
 /// The page for one step.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Prompt {
     /// Heading.
-    pub title: &'static str,
+    pub title: String,
     /// A sentence under the heading.
     pub intro: String,
     /// Inputs.
@@ -39,52 +80,16 @@ pub struct Prompt {
     /// Chains to pick from (a choice step).
     pub choices: Vec<Choice>,
     /// Button text.
-    pub submit: &'static str,
+    pub submit: String,
     /// A user name for password managers (hidden).
     pub username: String,
-}
-
-/// The prompt of a module waiting for input; None for module types that never wait.
-pub fn for_module(kind: ModuleType, typed: &str) -> Option<Prompt> {
-    match kind {
-        ModuleType::UserIdent => Some(Prompt {
-            title: "Sign in",
-            intro: "Enter your user ID.".into(),
-            fields: vec![Field {
-                name: "user",
-                label: "User ID",
-                input_type: "text",
-                autocomplete: "username",
-                value: typed.to_owned(),
-            }],
-            choices: Vec::new(),
-            submit: "Continue",
-            username: String::new(),
-        }),
-        ModuleType::Password | ModuleType::GenericFailure => Some(Prompt {
-            title: "Enter your password",
-            intro: format!("Signing in as {typed}."),
-            fields: vec![Field {
-                name: "password",
-                label: "Password",
-                input_type: "password",
-                autocomplete: "current-password",
-                value: String::new(),
-            }],
-            choices: Vec::new(),
-            submit: "Sign in",
-            username: typed.to_owned(),
-        }),
-        _ => None,
-    }
 }
 
 /// The prompt of a chain choice.
 pub fn for_choice(options: &[(ChainId, String)]) -> Prompt {
     Prompt {
-        title: "Choose how to sign in",
+        title: "Choose how to sign in".into(),
         intro: "Pick one of the ways you can prove who you are.".into(),
-        fields: Vec::new(),
         choices: options
             .iter()
             .map(|(id, label)| Choice {
@@ -96,7 +101,7 @@ pub fn for_choice(options: &[(ChainId, String)]) -> Prompt {
                 },
             })
             .collect(),
-        submit: "Continue",
-        username: String::new(),
+        submit: "Continue".into(),
+        ..Prompt::default()
     }
 }

@@ -37,6 +37,10 @@ pub struct LoginState {
     pub userid_used: bool,
     /// Who the previous attempt identified: replayed successes are only for them.
     pub bypass_user: Option<ProfileId>,
+    /// The browser presented a valid device cookie for the identified user (the FINGERPRINT
+    /// state fact of selector rules).
+    #[serde(default)]
+    pub recognised_browser: bool,
 }
 
 impl LoginState {
@@ -52,6 +56,7 @@ impl LoginState {
             notice: None,
             userid_used: false,
             bypass_user: None,
+            recognised_browser: false,
         }
     }
 

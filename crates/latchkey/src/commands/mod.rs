@@ -1,10 +1,18 @@
 //! One module per command group. Each takes its parsed arguments and the global `--config`
 //! value, does its work through the store and the server crate, and prints for a person.
 
+pub mod authcfg;
+pub mod authcfg_cli;
+pub mod chain;
 pub mod config;
 pub mod demo;
 mod demo_data;
+mod explain;
+mod findings;
 mod import;
+mod login_request;
+pub mod rules;
+pub mod scenario;
 pub mod serve;
 pub mod settings;
 pub mod users;

@@ -1,4 +1,6 @@
-use crate::util::Sandbox;
+use crate::util::{Sandbox, finish};
+use latchkey_core::chain::builtin;
+use latchkey_core::repo::AuthConfigRepo;
 
 #[test]
 fn config_check_accepts_a_good_file() {
@@ -56,4 +58,74 @@ fn config_sample_passes_its_own_check() {
     std::fs::write(&file, sample.stdout).unwrap();
     sb.run(&["--config", file.to_str().unwrap(), "config", "check"])
         .expect_code(0);
+}
+
+#[test]
+fn config_check_leaves_a_missing_database_missing() {
+    let sb = Sandbox::new();
+    let run = sb.run(&["config", "check"]).expect_code(0);
+    assert!(
+        run.stdout.contains("does not exist yet")
+            && run
+                .stdout
+                .contains("the stored authentication configuration was not checked"),
+        "{}",
+        run.stdout
+    );
+    assert!(!sb.db_path().exists(), "config check created the database");
+}
+
+#[test]
+fn config_check_notes_an_unreachable_database_and_exits_on_the_file_alone() {
+    let sb = Sandbox::new();
+    let url = format!(
+        "postgres://latchkey:s3cret@127.0.0.1:{}/latchkey",
+        crate::util::free_port()
+    );
+    let run = finish(
+        sb.command()
+            .env("LATCHKEY_DATABASE_URL", &url)
+            .args(["config", "check"])
+            .output()
+            .unwrap(),
+    )
+    .expect_code(0);
+    assert!(run.stdout.contains("OK"), "{}", run.stdout);
+    assert!(run.stdout.contains("was not checked"), "{}", run.stdout);
+    assert!(!run.stdout.contains("s3cret"), "{}", run.stdout);
+}
+
+#[test]
+fn config_check_lints_the_stored_authentication_configuration() {
+    let sb = Sandbox::new();
+    sb.run(&["chain", "list"]).expect_code(0);
+    let run = sb.run(&["config", "check"]).expect_code(0);
+    assert!(
+        run.stdout.contains("authentication configuration in")
+            && run.stdout.contains(": 0 errors,")
+            && run
+                .stdout
+                .contains("warning: chain HELPDESK_LOGIN, module 10: module type scoreqna"),
+        "{}",
+        run.stdout
+    );
+    sb.with_store(async |store| {
+        let mut rule = builtin::rules().remove(0);
+        rule.stage = 2;
+        rule.chain_id = Some("NOWHERE".parse().unwrap());
+        store.add_selector_rule(&rule).await.unwrap();
+    });
+    let run = sb.run(&["config", "check"]).expect_code(2);
+    assert!(run.stdout.contains("OK"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("error: rule 2/1: chain NOWHERE does not exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("has errors (2 errors)"),
+        "{}",
+        run.stderr
+    );
 }

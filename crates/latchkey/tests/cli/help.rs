@@ -4,7 +4,9 @@ use crate::util::Sandbox;
 fn help_lists_every_command_with_examples() {
     let sb = Sandbox::new();
     let run = sb.run(&["--help"]).expect_code(0);
-    for command in ["serve", "demo", "config", "users", "settings"] {
+    for command in [
+        "serve", "demo", "config", "users", "settings", "chain", "rules", "authcfg",
+    ] {
         assert!(
             run.stdout
                 .lines()
@@ -23,6 +25,18 @@ fn help_lists_every_command_with_examples() {
     let settings = sb.run(&["settings", "--help"]).expect_code(0);
     for command in ["list", "get", "set", "add", "unset"] {
         assert!(settings.stdout.contains(command), "{}", settings.stdout);
+    }
+    let chain = sb.run(&["chain", "--help"]).expect_code(0);
+    for command in ["list", "show", "enable", "disable", "delete", "explain"] {
+        assert!(chain.stdout.contains(command), "{}", chain.stdout);
+    }
+    let rules = sb.run(&["rules", "--help"]).expect_code(0);
+    for command in ["list", "add", "rm"] {
+        assert!(rules.stdout.contains(command), "{}", rules.stdout);
+    }
+    let authcfg = sb.run(&["authcfg", "--help"]).expect_code(0);
+    for command in ["export", "import", "reset"] {
+        assert!(authcfg.stdout.contains(command), "{}", authcfg.stdout);
     }
 }
 

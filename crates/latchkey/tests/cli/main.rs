@@ -10,10 +10,15 @@
     clippy::indexing_slicing
 )]
 
+mod authcfg;
+mod chain;
 mod config;
 mod demo;
+mod explain;
 mod help;
 mod import;
+mod rules;
+mod scenario;
 mod serve;
 mod settings;
 mod users;

@@ -160,3 +160,28 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+impl Sandbox {
+    /// Runs `f` against the sandbox's store (opened, and migrated, by the test).
+    pub fn with_store<T>(&self, f: impl AsyncFnOnce(&Store) -> T) -> T {
+        with_store(&self.db_url(), f)
+    }
+
+    /// Writes `text` to `name` in the sandbox; returns the name, relative to it.
+    pub fn write(&self, name: &str, text: &str) -> String {
+        std::fs::write(self.path().join(name), text).unwrap();
+        name.to_owned()
+    }
+
+    /// Reads `name` in the sandbox.
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path().join(name)).unwrap()
+    }
+
+    /// `authcfg export NAME`, then the file's text.
+    pub fn export(&self, name: &str) -> String {
+        let run = self.run(&["authcfg", "export", name]).expect_code(0);
+        assert_eq!(run.stdout.trim(), name, "{}", run.stdout);
+        self.read(name)
+    }
+}
