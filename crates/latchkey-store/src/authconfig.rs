@@ -2,10 +2,10 @@
 
 use crate::{Store, count, db_err, ms, on_pool};
 use latchkey_core::chain::policy::SecurityPolicy;
-use latchkey_core::scenario::Change;
 use latchkey_core::chain::selector::SelectorRule;
 use latchkey_core::chain::{CfgId, ChainDef, ChainId};
 use latchkey_core::repo::{AuthConfigRepo, RepoError, RepoResult};
+use latchkey_core::scenario::Change;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -276,11 +276,17 @@ impl AuthConfigRepo for Store {
     async fn apply_component_change(&self, change: &Change) -> RepoResult<()> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            sqlx::query("DELETE FROM auth_chains").execute(&mut *tx).await.map_err(db_err)?;
+            sqlx::query("DELETE FROM auth_chains")
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             for c in &change.chains {
                 upsert_chain!(tx, c);
             }
-            sqlx::query("DELETE FROM selector_rules").execute(&mut *tx).await.map_err(db_err)?;
+            sqlx::query("DELETE FROM selector_rules")
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             for r in &change.rules {
                 insert_rule!(tx, r);
             }
@@ -293,13 +299,15 @@ impl AuthConfigRepo for Store {
                     .map_err(db_err)?;
             }
             for row in &change.remove_rows {
-                sqlx::query("DELETE FROM settings WHERE namespace = $1 AND setting = $2 AND value = $3")
-                    .bind(&row.namespace)
-                    .bind(&row.setting)
-                    .bind(&row.value)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                sqlx::query(
+                    "DELETE FROM settings WHERE namespace = $1 AND setting = $2 AND value = $3",
+                )
+                .bind(&row.namespace)
+                .bind(&row.setting)
+                .bind(&row.value)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             }
             for row in &change.add_settings {
                 sqlx::query(

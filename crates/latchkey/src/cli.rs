@@ -334,7 +334,9 @@ pub enum ScenarioCommand {
     /// Every component, whether it is installed, its dependencies and conflicts
     List,
     /// Install a component and what it depends on (refused if it conflicts with one installed)
-    #[command(after_help = "Examples:\n  latchkey scenario install emailpin\n  latchkey scenario install 2factor")]
+    #[command(
+        after_help = "Examples:\n  latchkey scenario install emailpin\n  latchkey scenario install 2factor"
+    )]
     Install {
         /// Component name (see `latchkey scenario list`)
         name: String,

@@ -11,10 +11,18 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 const fn id(n: u128) -> CfgId {
-    CfgId(Uuid::from_u128(0x1a7c_4e79_0000_4000_9000_0000_0000_0000 | n))
+    CfgId(Uuid::from_u128(
+        0x1a7c_4e79_0000_4000_9000_0000_0000_0000 | n,
+    ))
 }
 
-fn module(cfg_id: CfgId, order: u32, kind: ModuleType, control: Control, settings: &[(&str, &str)]) -> ModuleDef {
+fn module(
+    cfg_id: CfgId,
+    order: u32,
+    kind: ModuleType,
+    control: Control,
+    settings: &[(&str, &str)],
+) -> ModuleDef {
     ModuleDef {
         cfg_id,
         order,
@@ -23,7 +31,10 @@ fn module(cfg_id: CfgId, order: u32, kind: ModuleType, control: Control, setting
         description: String::new(),
         bypass_on_retry: false,
         increment_lockout: true,
-        settings: settings.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
+        settings: settings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<BTreeMap<_, _>>(),
     }
 }
 
@@ -41,7 +52,20 @@ fn chain(id: &str, description: &str, modules: Vec<ModuleDef>) -> Option<ChainDe
 }
 
 #[allow(clippy::too_many_arguments)]
-fn rule(owner: &str, selector: CfgId, stage: u32, rule: u32, skip: SkipRemaining, match_type: MatchType, key: &str, condition: Condition, value: &str, action: RuleAction, chain: &str, comment: &str) -> SelectorRule {
+fn rule(
+    owner: &str,
+    selector: CfgId,
+    stage: u32,
+    rule: u32,
+    skip: SkipRemaining,
+    match_type: MatchType,
+    key: &str,
+    condition: Condition,
+    value: &str,
+    action: RuleAction,
+    chain: &str,
+    comment: &str,
+) -> SelectorRule {
     SelectorRule {
         stage,
         rule,
@@ -60,11 +84,17 @@ fn rule(owner: &str, selector: CfgId, stage: u32, rule: u32, skip: SkipRemaining
 }
 
 fn row(ns: &str, setting: &str, value: &str) -> SettingRow {
-    SettingRow { namespace: ns.into(), setting: setting.into(), value: value.into() }
+    SettingRow {
+        namespace: ns.into(),
+        setting: setting.into(),
+        value: value.into(),
+    }
 }
 
 fn offer(chain: &str) -> Vec<(CfgId, ChainId)> {
-    ChainId::new(chain).map(|c| vec![(cfg::DEFAULT_SELECT, c)]).unwrap_or_default()
+    ChainId::new(chain)
+        .map(|c| vec![(cfg::DEFAULT_SELECT, c)])
+        .unwrap_or_default()
 }
 
 /// Chain ids the components add.
@@ -88,7 +118,17 @@ pub mod chains {
 }
 
 fn email_pin_module(n: u128, attribute: &str, namespace: &str) -> ModuleDef {
-    module(id(n), 10, ModuleType::EmailSmsPin, Control::Required, &[("channel", "email"), ("attribute", attribute), ("config", namespace)])
+    module(
+        id(n),
+        10,
+        ModuleType::EmailSmsPin,
+        Control::Required,
+        &[
+            ("channel", "email"),
+            ("attribute", attribute),
+            ("config", namespace),
+        ],
+    )
 }
 
 /// Every shipped component.
@@ -107,7 +147,11 @@ pub fn all() -> Vec<Component> {
             demo_only: false,
             chains: vec![],
             rules: vec![],
-            settings: vec![row("AUTHCHAIN_SELECT", "PLUGINPOINT", builtin::DEFAULT_LOGIN)],
+            settings: vec![row(
+                "AUTHCHAIN_SELECT",
+                "PLUGINPOINT",
+                builtin::DEFAULT_LOGIN,
+            )],
             offers: vec![],
         },
         Component {
@@ -116,8 +160,27 @@ pub fn all() -> Vec<Component> {
             depends: &["select"],
             conflicts: &[],
             demo_only: false,
-            chains: chain(chains::EMAIL_PIN, "PIN sent to your work email", vec![email_pin_module(0x101, "mail", "AUTHCHAIN_EMAILPIN_CONFIG")]).into_iter().collect(),
-            rules: vec![rule("emailpin", cfg::DEFAULT_SELECT, 5, 10, NoSkip, Attribute, "mail", Set, "", Append, chains::EMAIL_PIN, "offer an email PIN to users with a company address")],
+            chains: chain(
+                chains::EMAIL_PIN,
+                "PIN sent to your work email",
+                vec![email_pin_module(0x101, "mail", "AUTHCHAIN_EMAILPIN_CONFIG")],
+            )
+            .into_iter()
+            .collect(),
+            rules: vec![rule(
+                "emailpin",
+                cfg::DEFAULT_SELECT,
+                5,
+                10,
+                NoSkip,
+                Attribute,
+                "mail",
+                Set,
+                "",
+                Append,
+                chains::EMAIL_PIN,
+                "offer an email PIN to users with a company address",
+            )],
             settings: vec![
                 row("AUTHCHAIN_EMAILPIN_CONFIG", "EMAIL_ATTRIBUTE", "mail"),
                 row("AUTHCHAIN_EMAILPIN_CONFIG", "MAXLIFE", "600"),
@@ -132,10 +195,37 @@ pub fn all() -> Vec<Component> {
             depends: &["select"],
             conflicts: &[],
             demo_only: false,
-            chains: chain(chains::PERSONAL_EMAIL_PIN, "PIN sent to your personal email", vec![email_pin_module(0x201, "personal_email", "AUTHCHAIN_PERSONAL_EMAILPIN_CONFIG")]).into_iter().collect(),
-            rules: vec![rule("personal_emailpin", cfg::DEFAULT_SELECT, 5, 20, NoSkip, Attribute, "personal_email", Set, "", Append, chains::PERSONAL_EMAIL_PIN, "offer a personal email PIN to users who registered one")],
+            chains: chain(
+                chains::PERSONAL_EMAIL_PIN,
+                "PIN sent to your personal email",
+                vec![email_pin_module(
+                    0x201,
+                    "personal_email",
+                    "AUTHCHAIN_PERSONAL_EMAILPIN_CONFIG",
+                )],
+            )
+            .into_iter()
+            .collect(),
+            rules: vec![rule(
+                "personal_emailpin",
+                cfg::DEFAULT_SELECT,
+                5,
+                20,
+                NoSkip,
+                Attribute,
+                "personal_email",
+                Set,
+                "",
+                Append,
+                chains::PERSONAL_EMAIL_PIN,
+                "offer a personal email PIN to users who registered one",
+            )],
             settings: vec![
-                row("AUTHCHAIN_PERSONAL_EMAILPIN_CONFIG", "EMAIL_ATTRIBUTE", "personal_email"),
+                row(
+                    "AUTHCHAIN_PERSONAL_EMAILPIN_CONFIG",
+                    "EMAIL_ATTRIBUTE",
+                    "personal_email",
+                ),
                 row("AUTHCHAIN_PERSONAL_EMAILPIN_CONFIG", "MAXLIFE", "600"),
                 row("AUTHCHAIN_PERSONAL_EMAILPIN_CONFIG", "LENGTH", "8"),
             ],
@@ -147,9 +237,24 @@ pub fn all() -> Vec<Component> {
             depends: &["select"],
             conflicts: &[],
             demo_only: false,
-            chains: chain(chains::FORGOT_PASSWORD, "Email me a link", vec![module(id(0x301), 10, ModuleType::MailNonce, Control::Required, &[("config", "FORGOT_PASSWORD")])]).into_iter().collect(),
+            chains: chain(
+                chains::FORGOT_PASSWORD,
+                "Email me a link",
+                vec![module(
+                    id(0x301),
+                    10,
+                    ModuleType::MailNonce,
+                    Control::Required,
+                    &[("config", "FORGOT_PASSWORD")],
+                )],
+            )
+            .into_iter()
+            .collect(),
             rules: vec![],
-            settings: vec![row("FORGOT_PASSWORD", "MAXLIFE", "3600"), row("FORGOT_PASSWORD", "EMAIL_ATTR", "mail")],
+            settings: vec![
+                row("FORGOT_PASSWORD", "MAXLIFE", "3600"),
+                row("FORGOT_PASSWORD", "EMAIL_ATTR", "mail"),
+            ],
             offers: vec![],
         },
         Component {
@@ -158,8 +263,33 @@ pub fn all() -> Vec<Component> {
             depends: &["select"],
             conflicts: &[],
             demo_only: true,
-            chains: chain(chains::LOCALAUTH, "This computer (demo)", vec![module(id(0x401), 10, ModuleType::LocalAuth, Control::Required, &[])]).into_iter().collect(),
-            rules: vec![rule("localauth", cfg::DEFAULT_SELECT, 1, 10, SkipAll, Cgi, "REMOTE_ADDR", In, "127.0.0.1,::1", Flush, chains::LOCALAUTH, "loopback connections skip authentication (demo only)")],
+            chains: chain(
+                chains::LOCALAUTH,
+                "This computer (demo)",
+                vec![module(
+                    id(0x401),
+                    10,
+                    ModuleType::LocalAuth,
+                    Control::Required,
+                    &[],
+                )],
+            )
+            .into_iter()
+            .collect(),
+            rules: vec![rule(
+                "localauth",
+                cfg::DEFAULT_SELECT,
+                1,
+                10,
+                SkipAll,
+                Cgi,
+                "REMOTE_ADDR",
+                In,
+                "127.0.0.1,::1",
+                Flush,
+                chains::LOCALAUTH,
+                "loopback connections skip authentication (demo only)",
+            )],
             settings: vec![],
             offers: offer(chains::LOCALAUTH),
         },
@@ -169,7 +299,22 @@ pub fn all() -> Vec<Component> {
             depends: &["select"],
             conflicts: &[],
             demo_only: false,
-            chains: chain(chains::PII, "Personal details", vec![module(id(0x501), 10, ModuleType::Pii, Control::Required, &[("config", "AUTHCHAIN_PII_CONFIG"), ("attributes", "AUTHCHAIN_PII_ATTRS")])]).into_iter().collect(),
+            chains: chain(
+                chains::PII,
+                "Personal details",
+                vec![module(
+                    id(0x501),
+                    10,
+                    ModuleType::Pii,
+                    Control::Required,
+                    &[
+                        ("config", "AUTHCHAIN_PII_CONFIG"),
+                        ("attributes", "AUTHCHAIN_PII_ATTRS"),
+                    ],
+                )],
+            )
+            .into_iter()
+            .collect(),
             rules: vec![],
             settings: vec![
                 row("AUTHCHAIN_PII_ATTRS", "DOB", "dateOfBirth"),
@@ -186,9 +331,43 @@ pub fn all() -> Vec<Component> {
             depends: &["select"],
             conflicts: &["smspin_http"],
             demo_only: false,
-            chains: chain(chains::SMS_PIN, "PIN sent to your phone", vec![module(id(0x601), 10, ModuleType::EmailSmsPin, Control::Required, &[("channel", "sms_email"), ("attribute", "mobile"), ("provider_attribute", "mobileProvider"), ("config", "AUTHCHAIN_SMSPIN_CONFIG")])]).into_iter().collect(),
-            rules: vec![rule("smspin_email", cfg::DEFAULT_SELECT, 5, 30, NoSkip, Attribute, "mobile", Set, "", Append, chains::SMS_PIN, "offer an SMS PIN to users with a mobile number")],
-            settings: vec![row("AUTHCHAIN_SMSPIN_CONFIG", "MAXLIFE", "600"), row("AUTHCHAIN_SMSPIN_CONFIG", "LENGTH", "6"), row("AUTHCHAIN_SMSPIN_CONFIG", "TRIES", "3")],
+            chains: chain(
+                chains::SMS_PIN,
+                "PIN sent to your phone",
+                vec![module(
+                    id(0x601),
+                    10,
+                    ModuleType::EmailSmsPin,
+                    Control::Required,
+                    &[
+                        ("channel", "sms_email"),
+                        ("attribute", "mobile"),
+                        ("provider_attribute", "mobileProvider"),
+                        ("config", "AUTHCHAIN_SMSPIN_CONFIG"),
+                    ],
+                )],
+            )
+            .into_iter()
+            .collect(),
+            rules: vec![rule(
+                "smspin_email",
+                cfg::DEFAULT_SELECT,
+                5,
+                30,
+                NoSkip,
+                Attribute,
+                "mobile",
+                Set,
+                "",
+                Append,
+                chains::SMS_PIN,
+                "offer an SMS PIN to users with a mobile number",
+            )],
+            settings: vec![
+                row("AUTHCHAIN_SMSPIN_CONFIG", "MAXLIFE", "600"),
+                row("AUTHCHAIN_SMSPIN_CONFIG", "LENGTH", "6"),
+                row("AUTHCHAIN_SMSPIN_CONFIG", "TRIES", "3"),
+            ],
             offers: offer(chains::SMS_PIN),
         },
         Component {
@@ -197,8 +376,37 @@ pub fn all() -> Vec<Component> {
             depends: &["select"],
             conflicts: &["smspin_email"],
             demo_only: false,
-            chains: chain(chains::SMS_PIN, "PIN sent to your phone", vec![module(id(0x701), 10, ModuleType::EmailSmsPin, Control::Required, &[("channel", "sms_http"), ("attribute", "mobile"), ("config", "AUTHCHAIN_SMSPIN_CONFIG")])]).into_iter().collect(),
-            rules: vec![rule("smspin_http", cfg::DEFAULT_SELECT, 5, 30, NoSkip, Attribute, "mobile", Set, "", Append, chains::SMS_PIN, "offer an SMS PIN to users with a mobile number")],
+            chains: chain(
+                chains::SMS_PIN,
+                "PIN sent to your phone",
+                vec![module(
+                    id(0x701),
+                    10,
+                    ModuleType::EmailSmsPin,
+                    Control::Required,
+                    &[
+                        ("channel", "sms_http"),
+                        ("attribute", "mobile"),
+                        ("config", "AUTHCHAIN_SMSPIN_CONFIG"),
+                    ],
+                )],
+            )
+            .into_iter()
+            .collect(),
+            rules: vec![rule(
+                "smspin_http",
+                cfg::DEFAULT_SELECT,
+                5,
+                30,
+                NoSkip,
+                Attribute,
+                "mobile",
+                Set,
+                "",
+                Append,
+                chains::SMS_PIN,
+                "offer an SMS PIN to users with a mobile number",
+            )],
             settings: vec![
                 row("AUTHCHAIN_SMSPIN_CONFIG", "MAXLIFE", "600"),
                 row("AUTHCHAIN_SMSPIN_CONFIG", "LENGTH", "6"),
@@ -214,25 +422,126 @@ pub fn all() -> Vec<Component> {
             conflicts: &[],
             demo_only: false,
             chains: [
-                chain(chains::SECOND_FACTOR, "Second factor", vec![module(second_factor_select, 10, ModuleType::SelectChain, Control::Required, &[
-                    ("available", "SUCCESS,PERSONAL_EMAIL_PIN,SMS_PIN,PII"),
-                    ("initial", ""),
-                ])]),
-                chain(chains::TWO_FACTOR, "Password and a second factor", vec![
-                    module(id(0x811), 10, ModuleType::Password, Control::Required, &[]),
-                    module(id(0x812), 20, ModuleType::SelectChain, Control::Required, &[("available", chains::SECOND_FACTOR), ("initial", chains::SECOND_FACTOR)]),
-                ]),
+                chain(
+                    chains::SECOND_FACTOR,
+                    "Second factor",
+                    vec![module(
+                        second_factor_select,
+                        10,
+                        ModuleType::SelectChain,
+                        Control::Required,
+                        &[
+                            ("available", "SUCCESS,PERSONAL_EMAIL_PIN,SMS_PIN,PII"),
+                            ("initial", ""),
+                        ],
+                    )],
+                ),
+                chain(
+                    chains::TWO_FACTOR,
+                    "Password and a second factor",
+                    vec![
+                        module(id(0x811), 10, ModuleType::Password, Control::Required, &[]),
+                        module(
+                            id(0x812),
+                            20,
+                            ModuleType::SelectChain,
+                            Control::Required,
+                            &[
+                                ("available", chains::SECOND_FACTOR),
+                                ("initial", chains::SECOND_FACTOR),
+                            ],
+                        ),
+                    ],
+                ),
             ]
             .into_iter()
             .flatten()
             .collect(),
             rules: vec![
-                rule("2factor", second_factor_select, 1, 10, SkipAll, State, "FINGERPRINT", Set, "", Flush, crate::chain::model::SUCCESS_CHAIN, "a recognised browser is the second factor"),
-                rule("2factor", second_factor_select, 2, 10, NoSkip, Attribute, "personal_email", Set, "", Append, chains::PERSONAL_EMAIL_PIN, "personal email PIN"),
-                rule("2factor", second_factor_select, 2, 20, NoSkip, Attribute, "mobile", Set, "", Append, chains::SMS_PIN, "SMS PIN"),
-                rule("2factor", second_factor_select, 2, 30, NoSkip, Attribute, "dateofbirth", Set, "", Append, chains::PII, "personal data as a last resort"),
-                rule("2factor", cfg::DEFAULT_SELECT, 9, 10, NoSkip, Cgi, "METHOD", Set, "", Remove, builtin::PASSWORD, "password alone is no longer enough"),
-                rule("2factor", cfg::DEFAULT_SELECT, 9, 20, NoSkip, Cgi, "METHOD", Set, "", Append, chains::TWO_FACTOR, "offer password with a second factor"),
+                rule(
+                    "2factor",
+                    second_factor_select,
+                    1,
+                    10,
+                    SkipAll,
+                    State,
+                    "FINGERPRINT",
+                    Set,
+                    "",
+                    Flush,
+                    crate::chain::model::SUCCESS_CHAIN,
+                    "a recognised browser is the second factor",
+                ),
+                rule(
+                    "2factor",
+                    second_factor_select,
+                    2,
+                    10,
+                    NoSkip,
+                    Attribute,
+                    "personal_email",
+                    Set,
+                    "",
+                    Append,
+                    chains::PERSONAL_EMAIL_PIN,
+                    "personal email PIN",
+                ),
+                rule(
+                    "2factor",
+                    second_factor_select,
+                    2,
+                    20,
+                    NoSkip,
+                    Attribute,
+                    "mobile",
+                    Set,
+                    "",
+                    Append,
+                    chains::SMS_PIN,
+                    "SMS PIN",
+                ),
+                rule(
+                    "2factor",
+                    second_factor_select,
+                    2,
+                    30,
+                    NoSkip,
+                    Attribute,
+                    "dateofbirth",
+                    Set,
+                    "",
+                    Append,
+                    chains::PII,
+                    "personal data as a last resort",
+                ),
+                rule(
+                    "2factor",
+                    cfg::DEFAULT_SELECT,
+                    9,
+                    10,
+                    NoSkip,
+                    Cgi,
+                    "METHOD",
+                    Set,
+                    "",
+                    Remove,
+                    builtin::PASSWORD,
+                    "password alone is no longer enough",
+                ),
+                rule(
+                    "2factor",
+                    cfg::DEFAULT_SELECT,
+                    9,
+                    20,
+                    NoSkip,
+                    Cgi,
+                    "METHOD",
+                    Set,
+                    "",
+                    Append,
+                    chains::TWO_FACTOR,
+                    "offer password with a second factor",
+                ),
             ],
             settings: vec![],
             offers: offer(chains::TWO_FACTOR),

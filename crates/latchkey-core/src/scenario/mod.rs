@@ -131,7 +131,12 @@ pub fn find(name: &str) -> Result<Component, ScenarioError> {
 }
 
 /// Dependencies first, each once, skipping installed ones.
-fn resolve(name: &str, installed: &BTreeSet<String>, order: &mut Vec<Component>, seen: &mut BTreeSet<String>) -> Result<(), ScenarioError> {
+fn resolve(
+    name: &str,
+    installed: &BTreeSet<String>,
+    order: &mut Vec<Component>,
+    seen: &mut BTreeSet<String>,
+) -> Result<(), ScenarioError> {
     if installed.contains(name) || !seen.insert(name.to_owned()) {
         return Ok(());
     }
@@ -144,7 +149,11 @@ fn resolve(name: &str, installed: &BTreeSet<String>, order: &mut Vec<Component>,
 }
 
 fn stored_or_shipped(chains: &[ChainDef], id: &ChainId) -> Option<ChainDef> {
-    chains.iter().find(|c| &c.id == id).cloned().or_else(|| builtin::shipped(id))
+    chains
+        .iter()
+        .find(|c| &c.id == id)
+        .cloned()
+        .or_else(|| builtin::shipped(id))
 }
 
 /// Adds (or with `remove`, takes away) `chain` from the `available` list of the selector with
@@ -154,19 +163,37 @@ fn edit_offer(chains: &mut Vec<ChainDef>, cfg_id: CfgId, chain: &ChainId, remove
         .iter()
         .find(|c| c.module(cfg_id).is_some())
         .map(|c| c.id.clone())
-        .or_else(|| builtin::all().into_iter().find(|c| c.module(cfg_id).is_some()).map(|c| c.id));
+        .or_else(|| {
+            builtin::all()
+                .into_iter()
+                .find(|c| c.module(cfg_id).is_some())
+                .map(|c| c.id)
+        });
     let Some(owner) = owner else { return false };
-    let Some(mut def) = stored_or_shipped(chains, &owner) else { return false };
-    let Some(module) = def.modules.iter_mut().find(|m| m.cfg_id == cfg_id && m.kind == ModuleType::SelectChain) else {
+    let Some(mut def) = stored_or_shipped(chains, &owner) else {
         return false;
     };
-    let mut list = chain_list(module.settings.get("available").map(String::as_str)).unwrap_or_default();
+    let Some(module) = def
+        .modules
+        .iter_mut()
+        .find(|m| m.cfg_id == cfg_id && m.kind == ModuleType::SelectChain)
+    else {
+        return false;
+    };
+    let mut list =
+        chain_list(module.settings.get("available").map(String::as_str)).unwrap_or_default();
     if remove {
         list.retain(|c| c != chain);
     } else if !list.contains(chain) {
         list.push(chain.clone());
     }
-    module.settings.insert("available".into(), list.iter().map(ChainId::as_str).collect::<Vec<_>>().join(","));
+    module.settings.insert(
+        "available".into(),
+        list.iter()
+            .map(ChainId::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
+    );
     chains.retain(|c| c.id != owner);
     chains.push(def);
     true
@@ -183,38 +210,72 @@ pub fn install(name: &str, current: &Current) -> Result<Change, ScenarioError> {
     for c in &order {
         for other in c.conflicts {
             if current.installed.contains(*other) || incoming.contains(other) {
-                return Err(ScenarioError::Conflict(c.name.to_owned(), (*other).to_owned()));
+                return Err(ScenarioError::Conflict(
+                    c.name.to_owned(),
+                    (*other).to_owned(),
+                ));
             }
         }
     }
     for existing in current.installed.iter().filter_map(|i| find(i).ok()) {
         if let Some(c) = order.iter().find(|c| existing.conflicts.contains(&c.name)) {
-            return Err(ScenarioError::Conflict(c.name.to_owned(), existing.name.to_owned()));
+            return Err(ScenarioError::Conflict(
+                c.name.to_owned(),
+                existing.name.to_owned(),
+            ));
         }
     }
-    let mut change = Change { chains: current.chains.clone(), rules: current.rules.clone(), ..Change::default() };
+    let mut change = Change {
+        chains: current.chains.clone(),
+        rules: current.rules.clone(),
+        ..Change::default()
+    };
     for c in &order {
         for chain in &c.chains {
-            if change.chains.iter().any(|x| x.id == chain.id) || builtin::shipped(&chain.id).is_some() || chain.id.as_str() == SUCCESS_CHAIN {
-                return Err(ScenarioError::ChainExists { component: c.name.into(), chain: chain.id.clone() });
+            if change.chains.iter().any(|x| x.id == chain.id)
+                || builtin::shipped(&chain.id).is_some()
+                || chain.id.as_str() == SUCCESS_CHAIN
+            {
+                return Err(ScenarioError::ChainExists {
+                    component: c.name.into(),
+                    chain: chain.id.clone(),
+                });
             }
             change.chains.push(chain.clone());
         }
         for r in &c.rules {
-            if change.rules.iter().any(|x| (x.cfg_id, x.stage, x.rule) == (r.cfg_id, r.stage, r.rule)) {
-                return Err(ScenarioError::RuleTaken { component: c.name.into(), stage: r.stage, rule: r.rule });
+            if change
+                .rules
+                .iter()
+                .any(|x| (x.cfg_id, x.stage, x.rule) == (r.cfg_id, r.stage, r.rule))
+            {
+                return Err(ScenarioError::RuleTaken {
+                    component: c.name.into(),
+                    stage: r.stage,
+                    rule: r.rule,
+                });
             }
             change.rules.push(r.clone());
         }
         for (cfg_id, chain) in &c.offers {
             if !edit_offer(&mut change.chains, *cfg_id, chain, false) {
-                return Err(ScenarioError::NoSelector { component: c.name.into(), cfg_id: *cfg_id });
+                return Err(ScenarioError::NoSelector {
+                    component: c.name.into(),
+                    cfg_id: *cfg_id,
+                });
             }
         }
         change.add_settings.extend(c.settings.iter().cloned());
-        change.add_settings.push(SettingRow { namespace: NS_SCENARIO.into(), setting: INSTALLED.into(), value: c.name.into() });
+        change.add_settings.push(SettingRow {
+            namespace: NS_SCENARIO.into(),
+            setting: INSTALLED.into(),
+            value: c.name.into(),
+        });
         if c.demo_only {
-            change.notes.push(format!("{} is for demonstrations only: never install it on a server others can reach", c.name));
+            change.notes.push(format!(
+                "{} is for demonstrations only: never install it on a server others can reach",
+                c.name
+            ));
         }
         change.components.push(c.name.to_owned());
     }
@@ -238,22 +299,39 @@ pub fn uninstall(name: &str, current: &Current) -> Result<Change, ScenarioError>
     if !needed_by.is_empty() {
         return Err(ScenarioError::Needed(name.to_owned(), needed_by.join(", ")));
     }
-    let mut change = Change { chains: current.chains.clone(), rules: current.rules.clone(), ..Change::default() };
+    let mut change = Change {
+        chains: current.chains.clone(),
+        rules: current.rules.clone(),
+        ..Change::default()
+    };
     let ids: BTreeSet<&ChainId> = component.chains.iter().map(|c| &c.id).collect();
     change.chains.retain(|c| !ids.contains(&c.id));
     change.rules.retain(|r| r.owner != component.name);
     for (cfg_id, chain) in &component.offers {
         edit_offer(&mut change.chains, *cfg_id, chain, true);
     }
-    let mut removed: BTreeSet<(String, String)> = component.settings.iter().map(|r| (r.namespace.clone(), r.setting.clone())).collect();
+    let mut removed: BTreeSet<(String, String)> = component
+        .settings
+        .iter()
+        .map(|r| (r.namespace.clone(), r.setting.clone()))
+        .collect();
     // Settings another installed component also declares stay.
-    for other in current.installed.iter().filter(|i| i.as_str() != name).filter_map(|i| find(i).ok()) {
+    for other in current
+        .installed
+        .iter()
+        .filter(|i| i.as_str() != name)
+        .filter_map(|i| find(i).ok())
+    {
         for r in &other.settings {
             removed.remove(&(r.namespace.clone(), r.setting.clone()));
         }
     }
     change.remove_settings = removed.into_iter().collect();
-    change.remove_rows.push(SettingRow { namespace: NS_SCENARIO.into(), setting: INSTALLED.into(), value: name.into() });
+    change.remove_rows.push(SettingRow {
+        namespace: NS_SCENARIO.into(),
+        setting: INSTALLED.into(),
+        value: name.into(),
+    });
     change.components.push(name.to_owned());
     change.chains.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(change)

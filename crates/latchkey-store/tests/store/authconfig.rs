@@ -108,25 +108,78 @@ on_both!(security_policies_round_trip, |store| {
     assert!(store.policies().await.unwrap().is_empty());
 });
 
-on_both!(a_component_installs_and_uninstalls_in_one_transaction, |store| {
-    use latchkey_core::repo::SettingsRepo;
-    use latchkey_core::scenario::{self, Current, INSTALLED, NS_SCENARIO};
-    store.replace_auth_config(&builtin::all(), &builtin::rules(), false).await.unwrap();
-    let before = (store.chains().await.unwrap(), store.selector_rules().await.unwrap(), store.settings().await.unwrap());
-    let current = Current { chains: before.0.clone(), rules: before.1.clone(), installed: Default::default() };
-    let change = scenario::install("emailpin", &current).unwrap();
-    store.apply_component_change(&change).await.unwrap();
-    let settings = store.settings().await.unwrap();
-    assert_eq!(settings.values(NS_SCENARIO, INSTALLED), ["select", "emailpin"]);
-    assert_eq!(settings.value("AUTHCHAIN_EMAILPIN_CONFIG", "TRIES"), Some("3"));
-    assert!(store.chains().await.unwrap().iter().any(|c| c.id.as_str() == "EMAIL_PIN"));
-    let installed = settings.values(NS_SCENARIO, INSTALLED).into_iter().map(str::to_owned).collect();
-    let current = Current { chains: store.chains().await.unwrap(), rules: store.selector_rules().await.unwrap(), installed };
-    let change = scenario::uninstall("emailpin", &current).unwrap();
-    store.apply_component_change(&change).await.unwrap();
-    let installed: std::collections::BTreeSet<String> = store.settings().await.unwrap().values(NS_SCENARIO, INSTALLED).into_iter().map(str::to_owned).collect();
-    let current = Current { chains: store.chains().await.unwrap(), rules: store.selector_rules().await.unwrap(), installed };
-    store.apply_component_change(&scenario::uninstall("select", &current).unwrap()).await.unwrap();
-    let after = (store.chains().await.unwrap(), store.selector_rules().await.unwrap(), store.settings().await.unwrap());
-    assert_eq!(after, before);
-});
+on_both!(
+    a_component_installs_and_uninstalls_in_one_transaction,
+    |store| {
+        use latchkey_core::repo::SettingsRepo;
+        use latchkey_core::scenario::{self, Current, INSTALLED, NS_SCENARIO};
+        store
+            .replace_auth_config(&builtin::all(), &builtin::rules(), false)
+            .await
+            .unwrap();
+        let before = (
+            store.chains().await.unwrap(),
+            store.selector_rules().await.unwrap(),
+            store.settings().await.unwrap(),
+        );
+        let current = Current {
+            chains: before.0.clone(),
+            rules: before.1.clone(),
+            installed: Default::default(),
+        };
+        let change = scenario::install("emailpin", &current).unwrap();
+        store.apply_component_change(&change).await.unwrap();
+        let settings = store.settings().await.unwrap();
+        assert_eq!(
+            settings.values(NS_SCENARIO, INSTALLED),
+            ["select", "emailpin"]
+        );
+        assert_eq!(
+            settings.value("AUTHCHAIN_EMAILPIN_CONFIG", "TRIES"),
+            Some("3")
+        );
+        assert!(
+            store
+                .chains()
+                .await
+                .unwrap()
+                .iter()
+                .any(|c| c.id.as_str() == "EMAIL_PIN")
+        );
+        let installed = settings
+            .values(NS_SCENARIO, INSTALLED)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let current = Current {
+            chains: store.chains().await.unwrap(),
+            rules: store.selector_rules().await.unwrap(),
+            installed,
+        };
+        let change = scenario::uninstall("emailpin", &current).unwrap();
+        store.apply_component_change(&change).await.unwrap();
+        let installed: std::collections::BTreeSet<String> = store
+            .settings()
+            .await
+            .unwrap()
+            .values(NS_SCENARIO, INSTALLED)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let current = Current {
+            chains: store.chains().await.unwrap(),
+            rules: store.selector_rules().await.unwrap(),
+            installed,
+        };
+        store
+            .apply_component_change(&scenario::uninstall("select", &current).unwrap())
+            .await
+            .unwrap();
+        let after = (
+            store.chains().await.unwrap(),
+            store.selector_rules().await.unwrap(),
+            store.settings().await.unwrap(),
+        );
+        assert_eq!(after, before);
+    }
+);

@@ -31,19 +31,29 @@ pub async fn run(command: ScenarioCommand, config_flag: Option<&Path>) -> anyhow
     match command {
         ScenarioCommand::List => {
             for c in catalogue::all() {
-                let mark = if current.installed.contains(c.name) { "installed" } else { "-" };
+                let mark = if current.installed.contains(c.name) {
+                    "installed"
+                } else {
+                    "-"
+                };
                 outln!("{:<18} {:<10} {}", c.name, mark, c.description)?;
                 if !c.depends.is_empty() {
                     outln!("{:<18} {:<10} needs: {}", "", "", c.depends.join(", "))?;
                 }
                 if !c.conflicts.is_empty() {
-                    outln!("{:<18} {:<10} conflicts with: {}", "", "", c.conflicts.join(", "))?;
+                    outln!(
+                        "{:<18} {:<10} conflicts with: {}",
+                        "",
+                        "",
+                        c.conflicts.join(", ")
+                    )?;
                 }
             }
             Ok(())
         }
         ScenarioCommand::Install { name } => {
-            let change = scenario::install(&name, &current).map_err(|e| BadInput::error(e.to_string()))?;
+            let change =
+                scenario::install(&name, &current).map_err(|e| BadInput::error(e.to_string()))?;
             let errors: Vec<String> = lint(&change.chains, &change.rules)
                 .into_iter()
                 .filter(|f| f.severity == Severity::Error)
@@ -63,7 +73,8 @@ pub async fn run(command: ScenarioCommand, config_flag: Option<&Path>) -> anyhow
             Ok(())
         }
         ScenarioCommand::Uninstall { name } => {
-            let change = scenario::uninstall(&name, &current).map_err(|e| BadInput::error(e.to_string()))?;
+            let change =
+                scenario::uninstall(&name, &current).map_err(|e| BadInput::error(e.to_string()))?;
             ctx.store.apply_component_change(&change).await?;
             outln!("uninstalled: {name}")?;
             Ok(())

@@ -209,7 +209,9 @@ fn an_unknown_user_is_explained_as_unidentified() {
     assert!(out.contains("for ghost: NOT identified"), "{out}");
     assert!(out.contains("note: there is no user \"ghost\""), "{out}");
     assert!(
-        out.contains("this runs GENERIC_LOGIN_FAILURE and the login is DENIED like a wrong password"),
+        out.contains(
+            "this runs GENERIC_LOGIN_FAILURE and the login is DENIED like a wrong password"
+        ),
         "{out}"
     );
     // A real login never reaches the selectors for an unknown user, so neither does explain.
