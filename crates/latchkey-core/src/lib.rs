@@ -18,6 +18,7 @@ pub mod authcfg;
 pub mod chain;
 pub mod condition;
 pub mod ids;
+pub mod keys;
 pub mod nonce;
 pub mod otp;
 pub mod password_hash;

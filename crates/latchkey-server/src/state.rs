@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use latchkey_config::Config;
+use latchkey_core::keys::MasterKey;
 use latchkey_core::password_hash::Argon2Params;
 use latchkey_notify::{Mailer, NotifyError, Outbox};
 use latchkey_store::Store;
@@ -36,6 +37,9 @@ pub struct Inner {
     pub public_origin: String,
     /// Outgoing mail.
     pub mailer: Mailer,
+    /// The deployment's master key (`keys.master_key_file`); what must be stored encrypted
+    /// needs it, and is refused without it.
+    pub master_key: Option<MasterKey>,
 }
 
 impl Inner {
@@ -64,6 +68,14 @@ pub enum StateError {
     /// Mail settings are unusable.
     #[error("mail: {0}")]
     Mail(#[from] NotifyError),
+    /// The master key file is unreadable or does not hold a key.
+    #[error("master key file {path}: {reason}")]
+    MasterKey {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl AppState {
@@ -79,6 +91,17 @@ impl AppState {
         let directory = InternalDirectory::new(store.clone(), params)?;
         let mailer = Mailer::from_config(config.outbox.as_deref(), config.smtp.as_ref())?;
         let public_url = config.public_url.clone();
+        let master_key = match &config.keys.master_key_file {
+            None => None,
+            Some(path) => {
+                let fail = |reason: String| StateError::MasterKey {
+                    path: path.display().to_string(),
+                    reason,
+                };
+                let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+                Some(MasterKey::parse(&text).map_err(|e| fail(e.to_string()))?)
+            }
+        };
         Ok(Self(Arc::new(Inner {
             store,
             directory,
@@ -86,6 +109,7 @@ impl AppState {
             public_origin: public_url.origin().ascii_serialization(),
             public_url,
             mailer,
+            master_key,
         })))
     }
 }

@@ -7,6 +7,7 @@
 use crate::{PgCluster, TestkitError};
 use latchkey_config::Config;
 use latchkey_core::ids::ProfileId;
+use latchkey_core::keys::MasterKey;
 use latchkey_core::profile::{Attributes, LoginId, NewProfile, Profile};
 use latchkey_core::random::SeededRandom;
 use latchkey_core::repo::ProfileRepo;
@@ -73,9 +74,18 @@ impl TestServer {
             })?;
         let addr = listener.local_addr().map_err(setup)?;
         let outbox = dir.path().join("outbox.jsonl");
+        let key_file = dir.path().join("master.key");
+        let mut rng = SeededRandom::new(SEED.fetch_add(1, Ordering::Relaxed));
+        std::fs::write(&key_file, MasterKey::generate(&mut rng).encode().as_bytes()).map_err(
+            |source| TestkitError::Io {
+                action: "write the master key".into(),
+                source,
+            },
+        )?;
         let toml = format!(
-            "listen = \"{addr}\"\npublic_url = \"http://{addr}/\"\ndatabase_url = \"{database_url}\"\noutbox = \"{}\"\n{extra_toml}",
-            outbox.display()
+            "listen = \"{addr}\"\npublic_url = \"http://{addr}/\"\ndatabase_url = \"{database_url}\"\noutbox = \"{}\"\n{extra_toml}\n[keys]\nmaster_key_file = \"{}\"\n",
+            outbox.display(),
+            key_file.display()
         );
         let config = latchkey_config::load_toml_str(Path::new("<test>"), &toml, std::iter::empty())
             .map_err(setup)?;

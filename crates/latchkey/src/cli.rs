@@ -107,6 +107,10 @@ pub enum Command {
     /// List, install and uninstall scenario components (bundles of chains, rules and settings)
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+
+    /// Generate key files (the deployment's master key)
+    #[command(subcommand)]
+    Keys(KeysCommand),
 }
 
 /// `latchkey serve`.
@@ -345,5 +349,23 @@ pub enum ScenarioCommand {
     Uninstall {
         /// Component name
         name: String,
+    },
+}
+
+/// `latchkey keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Write a new random master key to FILE (readable by you only); refuses to overwrite one
+    #[command(
+        long_about = "Write a new random 256-bit master key to FILE, readable by you only. Point \
+                      keys.master_key_file (or LATCHKEY_KEYS_MASTER_KEY_FILE) at it on every node \
+                      of a deployment: queued mail and TOTP secrets are encrypted with keys \
+                      derived from it. Losing it makes them unreadable; an existing FILE is never \
+                      overwritten.",
+        after_help = "Example:\n  latchkey keys generate /etc/latchkey/master.key"
+    )]
+    Generate {
+        /// Where to write the key
+        file: PathBuf,
     },
 }

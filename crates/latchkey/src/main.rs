@@ -56,5 +56,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rules(command) => commands::rules::run(command, config).await,
         Command::Authcfg(command) => commands::authcfg_cli::run(command, config).await,
         Command::Scenario(command) => commands::scenario::run(command, config).await,
+        Command::Keys(command) => commands::keys::run(command),
     }
 }

@@ -29,8 +29,8 @@
 //! | salted SHA-1/256/512 | `{SSHA}` / `{SSHA256}` / `{SSHA512}` + base64(digest(answer ‖ salt) ‖ salt) | missing padding |
 //! | plaintext | `{PLAIN}<answer>`, only from [`encode_plaintext_insecure`] | — |
 //!
-//! Produced salts are 16 bytes. Accepted salts are 1 to 64 bytes; digests must be 16 to 64 bytes
-//! (a shorter "hash" would match wrong answers by chance). PBKDF2 and scrypt outputs have the
+//! Produced salts are 16 bytes. Accepted salts are 1 to 64 bytes (Argon2id: 8 to 48); digests 16
+//! to 64 bytes (a shorter "hash" would match wrong answers by chance). PBKDF2 and scrypt outputs have the
 //! prefix property (the first k bytes of a longer output *are* the k-byte output), so a value cut
 //! short would still verify; their lengths are therefore pinned to what the producers write:
 //! PHC PBKDF2 to its `l=` (32 when absent, as in RustCrypto), passlib and OpenLDAP PBKDF2 to the

@@ -35,6 +35,7 @@ const CREDENTIALS: &str = "credentials.txt";
 pub async fn run(args: DemoArgs, config_flag: Option<&Path>) -> anyhow::Result<()> {
     note_ignored_settings(config_flag);
     let dir = prepare_dir(&args.dir)?;
+    ensure_master_key(&dir)?;
     let config = demo_config(&dir, args.listen)?;
     for warning in config.warnings() {
         // The outbox is the point of the demo; warning about it here would only be noise.
@@ -100,6 +101,20 @@ fn note_ignored_settings(config_flag: Option<&Path>) {
     }
 }
 
+/// The demo's master key file, in the demo directory.
+const MASTER_KEY: &str = "master.key";
+
+/// The demo's own master key: what the store keeps encrypted (queued mail, TOTP secrets) is
+/// sealed with it. Made once, kept with the demo data, readable by this user only.
+fn ensure_master_key(dir: &Path) -> anyhow::Result<()> {
+    let path = dir.join(MASTER_KEY);
+    if !path.exists() {
+        let key = latchkey_core::keys::MasterKey::generate(&mut latchkey_server::os::OsRandom);
+        write_private(&path, &key.encode())?;
+    }
+    Ok(())
+}
+
 /// Creates the directory (private to this user) if needed; returns its absolute path.
 fn prepare_dir(dir: &Path) -> anyhow::Result<PathBuf> {
     let mut builder = std::fs::DirBuilder::new();
@@ -121,12 +136,14 @@ fn demo_config(dir: &Path, listen: SocketAddr) -> anyhow::Result<Config> {
     };
     let database = text(dir.join("latchkey.db"))?;
     let outbox = text(dir.join("outbox.jsonl"))?;
+    let key_file = text(dir.join(MASTER_KEY))?;
     let toml = format!(
-        "listen = {}\npublic_url = {}\ndatabase_url = {}\noutbox = {}\n",
+        "listen = {}\npublic_url = {}\ndatabase_url = {}\noutbox = {}\n[keys]\nmaster_key_file = {}\n",
         toml_string(&listen.to_string()),
         toml_string(local_url(reachable(listen))?.as_str()),
         toml_string(&format!("sqlite://{}?mode=rwc", encode_path(&database))),
         toml_string(&outbox),
+        toml_string(&key_file),
     );
     latchkey_config::load_toml_str(Path::new("<demo>"), &toml, std::iter::empty())
         .map_err(|e| anyhow::Error::new(Problems::from(e)))
@@ -229,20 +246,25 @@ mod tests {
 
     #[test]
     fn generated_config_survives_awkward_directory_names() {
-        let config = demo_config(
-            Path::new("/tmp/a \"b\" #c?d%e\\f"),
-            "0.0.0.0:9000".parse().unwrap(),
-        )
-        .unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("a \"b\" #c?d%e\\f");
+        std::fs::create_dir_all(&dir).unwrap();
+        ensure_master_key(&dir).unwrap();
+        let config = demo_config(&dir, "0.0.0.0:9000".parse().unwrap()).unwrap();
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.public_url.as_str(), "http://127.0.0.1:9000/");
+        let root_text = root.path().to_str().unwrap();
         assert_eq!(
             config.database_url.expose_secret(),
-            "sqlite:///tmp/a%20\"b\"%20%23c%3Fd%25e\\f/latchkey.db?mode=rwc"
+            format!("sqlite://{root_text}/a%20\"b\"%20%23c%3Fd%25e\\f/latchkey.db?mode=rwc")
         );
         assert_eq!(
             config.outbox.as_deref(),
-            Some(Path::new("/tmp/a \"b\" #c?d%e\\f/outbox.jsonl"))
+            Some(dir.join("outbox.jsonl").as_path())
+        );
+        assert_eq!(
+            config.keys.master_key_file.as_deref(),
+            Some(dir.join(MASTER_KEY).as_path())
         );
     }
 }

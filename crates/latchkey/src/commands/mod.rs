@@ -10,6 +10,7 @@ mod demo_data;
 mod explain;
 mod findings;
 mod import;
+pub mod keys;
 mod login_request;
 pub mod rules;
 pub mod scenario;

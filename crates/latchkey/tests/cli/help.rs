@@ -50,3 +50,29 @@ fn a_password_argument_is_not_accepted() {
     assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
     assert!(sb.logins().is_empty());
 }
+
+#[test]
+fn keys_generate_writes_a_private_key_once() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("master.key");
+    let file = path.to_str().unwrap();
+    let run = sb.run(&["keys", "generate", file]).expect_code(0);
+    assert!(run.stdout.contains("wrote master key k"), "{}", run.stdout);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(latchkey_core::keys::MasterKey::parse(&text).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let again = sb.run(&["keys", "generate", file]).expect_code(2);
+    assert!(
+        again.stderr.contains("never overwritten"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
