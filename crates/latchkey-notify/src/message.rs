@@ -14,6 +14,12 @@ pub enum MessageKind {
     SignInNotice,
     /// A test message sent by an administrator to check the mail settings.
     Test,
+    /// A one-time PIN for a sign-in or reset step.
+    Pin,
+    /// A one-time link (forgotten password).
+    Link,
+    /// A notice that the password was changed or reset.
+    PasswordChanged,
 }
 
 impl MessageKind {
@@ -22,6 +28,9 @@ impl MessageKind {
         match self {
             MessageKind::SignInNotice => "sign_in_notice",
             MessageKind::Test => "test",
+            MessageKind::Pin => "pin",
+            MessageKind::Link => "link",
+            MessageKind::PasswordChanged => "password_changed",
         }
     }
 }

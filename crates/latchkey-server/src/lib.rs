@@ -13,6 +13,7 @@ pub mod error;
 pub mod login;
 pub mod metrics;
 pub mod os;
+pub mod outgoing;
 pub mod pages;
 pub mod security;
 pub mod serve;

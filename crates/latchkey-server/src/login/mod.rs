@@ -530,34 +530,28 @@ async fn audit(
     }
 }
 
-/// Tells the person about a new sign-in, in the background.
+/// Tells the person about a new sign-in.
 fn notify_sign_in(app: &AppState, profile: &Profile, user_agent: &str, now: OffsetDateTime) {
-    if !app.mailer.is_enabled() {
-        return;
-    }
     let Some(to) = profile.email.clone() else {
         return;
     };
     let when = now
         .format(&time::format_description::well_known::Rfc2822)
         .unwrap_or_default();
-    let message = OutgoingMessage {
-        to,
-        subject: "New sign-in to your account".into(),
-        body_text: format!(
-            "Hello {},\n\nsomeone signed in to your account ({}) on {when}\nfrom: {}\n\n\
-             If this was you, there is nothing to do. If it was not, change your password at {}login\n",
-            profile.display_name,
-            profile.login_id,
-            user_agent.chars().take(200).collect::<String>(),
-            app.public_url,
-        ),
-        kind: MessageKind::SignInNotice,
-    };
-    let app = app.clone();
-    tokio::spawn(async move {
-        if let Err(e) = app.mailer.send(&message).await {
-            tracing::warn!(error = %e, "could not send the sign-in notice");
-        }
-    });
+    crate::outgoing::send(
+        app,
+        OutgoingMessage {
+            to,
+            subject: "New sign-in to your account".into(),
+            body_text: format!(
+                "Hello {},\n\nsomeone signed in to your account ({}) on {when}\nfrom: {}\n\n\
+                 If this was you, there is nothing to do. If it was not, change your password at {}login\n",
+                profile.display_name,
+                profile.login_id,
+                user_agent.chars().take(200).collect::<String>(),
+                app.public_url,
+            ),
+            kind: MessageKind::SignInNotice,
+        },
+    );
 }

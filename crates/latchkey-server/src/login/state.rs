@@ -41,6 +41,11 @@ pub struct LoginState {
     /// state fact of selector rules).
     #[serde(default)]
     pub recognised_browser: bool,
+    /// Per-module working state (a drawn PIN's hash, the questions asked …), by CfgId, as
+    /// JSON. Modules read and write it through [`LoginState::module_data`] and
+    /// [`LoginState::set_module_data`]; it lives exactly as long as the flow.
+    #[serde(default)]
+    pub module_data: std::collections::BTreeMap<String, String>,
 }
 
 impl LoginState {
@@ -57,7 +62,34 @@ impl LoginState {
             userid_used: false,
             bypass_user: None,
             recognised_browser: false,
+            module_data: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// A module's working state, if it stored one in this flow.
+    pub fn module_data<T: serde::de::DeserializeOwned>(
+        &self,
+        module: latchkey_core::chain::CfgId,
+    ) -> Option<T> {
+        self.module_data
+            .get(&module.to_string())
+            .and_then(|text| serde_json::from_str(text).ok())
+    }
+
+    /// Stores a module's working state (replacing what it had).
+    pub fn set_module_data<T: Serialize>(
+        &mut self,
+        module: latchkey_core::chain::CfgId,
+        value: &T,
+    ) -> Result<(), RepoError> {
+        let text = serde_json::to_string(value).map_err(corrupt)?;
+        self.module_data.insert(module.to_string(), text);
+        Ok(())
+    }
+
+    /// Forgets a module's working state.
+    pub fn clear_module_data(&mut self, module: latchkey_core::chain::CfgId) {
+        self.module_data.remove(&module.to_string());
     }
 
     /// A request parameter given when the login started.
