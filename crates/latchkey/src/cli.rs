@@ -111,6 +111,10 @@ pub enum Command {
     /// Generate key files (the deployment's master key)
     #[command(subcommand)]
     Keys(KeysCommand),
+
+    /// Security policies attached to user classes (organization or archetype), merged over the global chains
+    #[command(subcommand)]
+    Policy(PolicyCommand),
 }
 
 /// `latchkey serve`.
@@ -367,5 +371,30 @@ pub enum KeysCommand {
     Generate {
         /// Where to write the key
         file: PathBuf,
+    },
+}
+
+/// `latchkey policy …`
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Every stored policy: id, the user class it is attached to and its role, its sequences
+    List,
+    /// Print one policy as TOML (the format `policy import` reads)
+    Show {
+        /// Policy id
+        id: String,
+    },
+    /// Store a policy from a TOML file (replaces one with the same id); refused whole on any error
+    #[command(
+        after_help = "Example:\n  latchkey policy show contractors > p.toml && $EDITOR p.toml && latchkey policy import p.toml"
+    )]
+    Import {
+        /// The file
+        file: PathBuf,
+    },
+    /// Delete a policy
+    Rm {
+        /// Policy id
+        id: String,
     },
 }

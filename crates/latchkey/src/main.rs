@@ -57,5 +57,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Authcfg(command) => commands::authcfg_cli::run(command, config).await,
         Command::Scenario(command) => commands::scenario::run(command, config).await,
         Command::Keys(command) => commands::keys::run(command),
+        Command::Policy(command) => commands::policy::run(command, config).await,
     }
 }

@@ -32,7 +32,7 @@ use latchkey_core::ids::ProfileId;
 use latchkey_core::profile::Profile;
 use latchkey_core::repo::{
     AdminRepo, AuditEvent, AuditRepo, AuthConfigRepo, CounterRepo, FlowRepo, ProfileRepo,
-    SettingsRepo, UserClassRepo,
+    SettingsRepo, UserClassRepo, UserStatRepo,
 };
 use latchkey_notify::{MessageKind, OutgoingMessage};
 use modules::{Context, Input};
@@ -414,6 +414,21 @@ async fn finish_allowed(
     app.store
         .reset_counter(&LockoutPolicy::counter_key(profile.id))
         .await?;
+    // `?LANG=` is remembered as the person's language (USERSTAT LASTLANG).
+    if let Some(lang) = loaded
+        .state
+        .param("LANG")
+        .filter(|l| l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphabetic() || c == '-'))
+    {
+        app.store
+            .set_userstat(
+                profile.id,
+                &latchkey_core::userstat::UserStatTag::LastLang,
+                lang,
+                now,
+            )
+            .await?;
+    }
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

@@ -98,12 +98,17 @@ on_both!(every_failure_gets_the_same_pages, |server| {
 });
 
 on_both!(user_id_link_goes_straight_to_the_password, |server| {
-    server.add_user("erin", "erins password").await.unwrap();
+    let erin = server.add_user("erin", "erins password").await.unwrap();
     let mut b = Browser::new(&server.url);
-    let page = b.get("/login?USERID=erin").await;
+    let page = b.get("/login?USERID=erin&LANG=fr").await;
     assert!(page.body.contains("Enter your password"), "{}", page.body);
     let done = b.step(&page, &[("password", "erins password")]).await;
     assert_eq!(done.status, 303);
+    let stats = server.store.userstats(erin.id).await.unwrap();
+    assert!(
+        stats.contains(&(UserStatTag::LastLang, "fr".to_owned())),
+        "{stats:?}"
+    );
 });
 
 on_both!(

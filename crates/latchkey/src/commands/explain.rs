@@ -13,8 +13,9 @@ use crate::output::{out, outln};
 use latchkey_core::chain::Chains;
 use latchkey_core::chain::explain::explain;
 use latchkey_core::chain::lint::{Severity, lint};
+use latchkey_core::chain::policy::{self, SecurityPolicy};
 use latchkey_core::profile::LoginId;
-use latchkey_core::repo::{AuthConfigRepo, ProfileRepo};
+use latchkey_core::repo::{AuthConfigRepo, ProfileRepo, UserClassRepo};
 use latchkey_server::login::facts::gather;
 use std::collections::BTreeMap;
 
@@ -41,9 +42,10 @@ pub async fn run(ctx: &Context, args: ExplainArgs) -> anyhow::Result<()> {
     }
     let facts = gather(store, &request, profile.as_ref().map(|p| p.id), state).await?;
 
-    let chains = store.chains().await?;
+    let stored_chains = store.chains().await?;
     let rules = store.selector_rules().await?;
-    let lint_findings = lint(&chains, &rules);
+    let lint_findings = lint(&stored_chains, &rules);
+    let policies = store.policies().await?;
 
     match &profile {
         Some(p) => outln!(
@@ -86,20 +88,40 @@ pub async fn run(ctx: &Context, args: ExplainArgs) -> anyhow::Result<()> {
         outln!("note: {note}")?;
     }
     outln!()?;
+    // Once identified, a user runs the global chains merged with the policies of their user
+    // classes (spec §6): show the merge, then plan with the merged chains.
+    let mut chains = Chains::new(stored_chains.clone());
+    if policies.is_empty() {
+        outln!("policies: none are stored, so every user runs the stored chains")?;
+    } else if let Some(p) = &profile {
+        let classes = store.classes_of(p.id).await?.into_iter().collect();
+        match policy::policies_for(&classes, &policies) {
+            Err(e) => {
+                outln!("policies: {e} -> a login by this user is DENIED (configuration error)")?;
+            }
+            Ok((None, None)) => outln!("policies: none applies to this user's classes")?,
+            Ok((organization, archetype)) => {
+                let global = SecurityPolicy {
+                    id: "global".into(),
+                    sequences: stored_chains.clone(),
+                    ..SecurityPolicy::default()
+                };
+                outln!("policies merged for this user (archetype over organization over global):")?;
+                for line in policy::explain_merge(&global, organization, archetype).lines() {
+                    outln!("  {line}")?;
+                }
+                chains = Chains::new(policy::effective(&global, organization, archetype).chains());
+            }
+        }
+    } else {
+        outln!("policies: not applied (the user is not identified)")?;
+    }
+    outln!()?;
     out!(
         "{}",
-        explain(
-            &Chains::new(chains),
-            &rules,
-            &args.chain,
-            &facts,
-            &lint_findings
-        )
+        explain(&chains, &rules, &args.chain, &facts, &lint_findings)
     )?;
     outln!()?;
-    // Policies merged from user classes (latchkey_core::chain::policy) replace chains per user
-    // once the store can hold them; until then every user runs the global configuration.
-    outln!("no user-class policies are stored: every user runs the chains above")?;
     let errors = lint_findings
         .iter()
         .filter(|f| f.severity == Severity::Error)

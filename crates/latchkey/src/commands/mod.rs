@@ -12,6 +12,7 @@ mod findings;
 mod import;
 pub mod keys;
 mod login_request;
+pub mod policy;
 pub mod rules;
 pub mod scenario;
 pub mod serve;

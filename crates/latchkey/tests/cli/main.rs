@@ -17,6 +17,7 @@ mod demo;
 mod explain;
 mod help;
 mod import;
+mod policy;
 mod rules;
 mod scenario;
 mod serve;
