@@ -93,6 +93,13 @@ pub fn attribute_name(raw: &str) -> Result<String, ProfileError> {
     }
 }
 
+/// The folded form of an attribute value the store indexes for identification by attributes:
+/// the most lenient matching rule's form (NFKC, case folded, whitespace collapsed), so every
+/// rule's matches are among the candidates it finds.
+pub fn fold_attribute(value: &str) -> String {
+    crate::questions::normalise(value).expose().to_owned()
+}
+
 /// Checks that `raw` looks like `local@domain` (one `@`, both sides non-empty, no spaces).
 pub fn validate_email(raw: &str) -> Result<(), ProfileError> {
     let mut parts = raw.split('@');

@@ -79,6 +79,14 @@ pub trait ProfileRepo {
     ) -> impl Future<Output = RepoResult<Vec<Profile>>> + Send;
     /// Number of profiles.
     fn count_profiles(&self) -> impl Future<Output = RepoResult<u64>> + Send;
+    /// Profiles with a value of attribute `name` whose folded form (see
+    /// [`crate::profile::fold_attribute`]) is `folded`: the candidates of an identification by
+    /// attributes, to be confirmed with the configured matching rule.
+    fn profiles_with_attribute(
+        &self,
+        name: &str,
+        folded: &str,
+    ) -> impl Future<Output = RepoResult<Vec<ProfileId>>> + Send;
     /// Replaces display name, email, attributes and states.
     fn update_profile(&self, profile: &Profile) -> impl Future<Output = RepoResult<()>> + Send;
     /// The internal-directory password hash, if the profile has one.

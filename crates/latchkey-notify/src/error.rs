@@ -54,6 +54,26 @@ pub enum NotifyError {
         reason: String,
     },
 
+    /// The SMS gateway could not be reached, did not answer in time, or answered that it is
+    /// busy or broken (HTTP 5xx, 408, 429). Trying again later may work.
+    #[error("the SMS gateway {gateway} is unavailable: {reason}")]
+    GatewayUnavailable {
+        /// `scheme://host:port` of the gateway (never the full URL: it may carry the message).
+        gateway: String,
+        /// What happened.
+        reason: String,
+    },
+
+    /// The SMS gateway refused the message for good (another 4xx, or a redirect, which is
+    /// not followed): wrong credentials, a bad number, a request shape it does not accept.
+    #[error("the SMS gateway {gateway} refused the message (HTTP {status})")]
+    GatewayRejected {
+        /// `scheme://host:port` of the gateway.
+        gateway: String,
+        /// The HTTP status.
+        status: u16,
+    },
+
     /// The mail settings cannot work (bad sender address, unreadable CA file, ...).
     #[error("mail settings: {0}")]
     Config(String),
@@ -61,7 +81,7 @@ pub enum NotifyError {
     /// The message itself is unusable, e.g. a line break in the subject (header injection).
     #[error("the message cannot be sent: its {field} {problem}")]
     InvalidMessage {
-        /// The offending field: `recipient` or `subject`.
+        /// The offending field: `recipient`, `subject` or `phone number`.
         field: &'static str,
         /// What is wrong with it.
         problem: &'static str,
@@ -85,9 +105,12 @@ pub enum NotifyError {
 }
 
 impl NotifyError {
-    /// Whether sending the same message again later may succeed (the server was unreachable or
-    /// asked to retry). Rejections, TLS and configuration problems need a person first.
+    /// Whether sending the same message again later may succeed (the server or gateway was
+    /// unreachable or asked to retry). Rejections, TLS and configuration problems need a person first.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, NotifyError::Unavailable { .. })
+        matches!(
+            self,
+            NotifyError::Unavailable { .. } | NotifyError::GatewayUnavailable { .. }
+        )
     }
 }

@@ -1,7 +1,14 @@
-//! Latchkey's outgoing messages: sign-in notices, test mails, and later reset links and PINs.
+//! Latchkey's outgoing messages: sign-in notices, PINs, reset links, password-change notices
+//! and test messages, by mail or as text messages.
 //!
-//! Callers build an [`OutgoingMessage`] and hand it to the [`Mailer`] made from the
-//! configuration once at startup ([`Mailer::from_config`]):
+//! A caller renders the text from [`templates`] (per kind and language, with operator
+//! overrides), builds an [`OutgoingMessage`] whose `to` names the channel ([`Recipient`]: an
+//! address, or `sms:<number>[;carrier=<id>]`), and a [`Courier`] delivers it: mail through the
+//! [`Mailer`], text messages through the [`HttpSmsGateway`] or, when the carrier is known, as a
+//! short mail to the carrier's email-to-SMS address ([`CarrierTable`]). The server puts messages
+//! on a durable queue first and a worker calls the courier (`latchkey_server::outgoing`).
+//!
+//! The [`Mailer`] is made from the configuration once at startup ([`Mailer::from_config`]):
 //!
 //! - [`Outbox`] (demo mode, `outbox = "..."`): each message becomes one JSON line in a file, which
 //!   a demo page reads back newest first.
@@ -17,18 +24,27 @@
 //! message ([`Rejected`](NotifyError::Rejected), with the SMTP code), TLS failed, or the settings
 //! are wrong.
 
+mod courier;
 mod error;
 mod message;
 mod outbox;
+mod recipient;
+mod sms_email;
+mod sms_http;
 mod smtp;
+pub mod templates;
 
 use std::path::Path;
 
 use latchkey_config::SmtpConfig;
 
+pub use courier::Courier;
 pub use error::NotifyError;
 pub use message::{MessageKind, OutgoingMessage, StoredMessage};
 pub use outbox::Outbox;
+pub use recipient::{PhoneNumber, Recipient};
+pub use sms_email::{CarrierTable, NAMESPACE as SMS_EMAIL_NAMESPACE};
+pub use sms_http::{HttpSmsGateway, NAMESPACE as SMS_HTTP_NAMESPACE};
 pub use smtp::{MAX_IN_FLIGHT, SmtpMailer};
 
 /// Where messages go: chosen once from the configuration. Cheap to clone; clones share the

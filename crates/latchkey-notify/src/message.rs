@@ -7,7 +7,7 @@ use crate::NotifyError;
 
 /// Why a message is sent. Stored in the outbox and used in logs and metrics; new kinds are added
 /// as features need them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     /// "Someone signed in to your account."
@@ -23,6 +23,20 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// Every kind.
+    pub const ALL: [MessageKind; 5] = [
+        MessageKind::SignInNotice,
+        MessageKind::Test,
+        MessageKind::Pin,
+        MessageKind::Link,
+        MessageKind::PasswordChanged,
+    ];
+
+    /// Back from [`as_str`](Self::as_str) (the name stored in the message queue).
+    pub fn parse(name: &str) -> Option<MessageKind> {
+        MessageKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// The name used in the outbox file and in logs.
     pub fn as_str(self) -> &'static str {
         match self {

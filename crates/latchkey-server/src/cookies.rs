@@ -1,6 +1,7 @@
-//! Reading and writing the two cookies Latchkey sets: the session and the CSRF token.
+//! Reading and writing the cookies Latchkey sets: the session, the CSRF token, the sign-in flow
+//! and the device cookie of a recognised browser.
 //!
-//! Both are `HttpOnly; SameSite=Lax; Path=/` and, whenever the public URL is https or a
+//! All are `HttpOnly; SameSite=Lax; Path=/` and, whenever the public URL is https or a
 //! loopback address (which browsers treat as secure), `Secure` with the `__Host-` prefix, so a
 //! sibling domain or a plain-http page cannot plant or read them.
 
@@ -22,6 +23,8 @@ pub enum CookieKind {
     Csrf,
     /// A sign-in flow in progress.
     Flow,
+    /// A browser that signed in before (signed; see `latchkey_core::device`).
+    Device,
 }
 
 impl CookiePolicy {
@@ -47,6 +50,8 @@ impl CookiePolicy {
             (CookieKind::Csrf, false) => "latchkey_csrf",
             (CookieKind::Flow, true) => "__Host-latchkey_flow",
             (CookieKind::Flow, false) => "latchkey_flow",
+            (CookieKind::Device, true) => "__Host-latchkey_device",
+            (CookieKind::Device, false) => "latchkey_device",
         }
     }
 

@@ -43,17 +43,22 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
     })
 }
 
-/// Serves until `shutdown` completes, then finishes in-flight requests.
+/// Serves until `shutdown` completes, then finishes in-flight requests. The outgoing-message
+/// queue worker runs alongside and stops with the server (messages it was sending are taken
+/// over by any worker once their lease runs out).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    axum::serve(
+    let worker = crate::outgoing::spawn_worker(state.clone());
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await?;
+    .await;
+    worker.abort();
+    served?;
     Ok(())
 }

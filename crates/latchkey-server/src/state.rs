@@ -122,6 +122,7 @@ pub fn app(state: AppState) -> Router {
             "/login",
             get(crate::login::start).post(crate::login::submit),
         )
+        .route("/login/link", get(crate::login::link::open))
         .route("/logout", post(crate::login::logout))
         .route("/healthz", get(pages::health::healthz))
         .route("/metrics", get(pages::health::metrics))
@@ -135,7 +136,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TraceLayer::new_for_http())
+        // The span names the path only: a query string may hold a one-time token.
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |r: &axum::extract::Request| tracing::debug_span!("request", method = %r.method(), path = r.uri().path()),
+        ))
         .layer(CatchPanicLayer::new())
         .with_state(state)
 }

@@ -19,9 +19,10 @@ CREATE TABLE profile_attributes (
     name TEXT NOT NULL,
     position BIGINT NOT NULL,
     value TEXT NOT NULL,
+    folded TEXT NOT NULL,
     PRIMARY KEY (profile_id, name, position)
 );
-CREATE INDEX profile_attributes_by_value ON profile_attributes (name, value);
+CREATE INDEX profile_attributes_by_value ON profile_attributes (name, folded);
 
 CREATE TABLE accounts (
     id TEXT PRIMARY KEY,

@@ -14,9 +14,12 @@ mod atomic;
 mod audit;
 mod authconfig;
 mod migrations;
+mod outbox;
 mod profiles;
+mod questions;
 mod sessions;
 mod settings;
+mod totp;
 mod userclasses;
 mod userstats;
 

@@ -32,6 +32,21 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "authentication chains and selector rules",
         sql: include_str!("../migrations/0002_auth_config.sql"),
     },
+    Migration {
+        version: 3,
+        name: "durable queue of outgoing messages",
+        sql: include_str!("../migrations/0003_message_queue.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "security question sets, enrolments and samples",
+        sql: include_str!("../migrations/0004_questions.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "TOTP enrolments and recovery codes",
+        sql: include_str!("../migrations/0005_totp_devices.sql"),
+    },
 ];
 
 /// Fills the per-database placeholders.

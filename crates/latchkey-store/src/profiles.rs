@@ -73,12 +73,13 @@ macro_rules! insert_attributes {
         for (name, values) in p.attributes.iter() {
             for (position, value) in values.iter().enumerate() {
                 sqlx::query(
-                    "INSERT INTO profile_attributes (profile_id, name, position, value) VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO profile_attributes (profile_id, name, position, value, folded) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(p.id.to_string())
                 .bind(name)
                 .bind(i64::try_from(position).unwrap_or(i64::MAX))
                 .bind(value)
+                .bind(latchkey_core::profile::fold_attribute(value))
                 .execute(&mut *$tx)
                 .await
                 .map_err(db_err)?;
@@ -156,6 +157,24 @@ impl ProfileRepo for Store {
                 .map_err(db_err)?;
             Ok(count(n))
         })
+    }
+
+    async fn profiles_with_attribute(
+        &self,
+        name: &str,
+        folded: &str,
+    ) -> RepoResult<Vec<ProfileId>> {
+        let rows: Vec<String> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT DISTINCT profile_id FROM profile_attributes WHERE name = $1 AND folded = $2",
+            )
+            .bind(name.to_ascii_lowercase())
+            .bind(folded)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(db_err)?;
+        rows.iter().map(|r| parse_id("profile id", r)).collect()
     }
 
     async fn update_profile(&self, profile: &Profile) -> RepoResult<()> {

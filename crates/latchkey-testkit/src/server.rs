@@ -58,6 +58,20 @@ impl TestServer {
 
     /// Starts a server with extra `latchkey.toml` text (sections and keys of the real file).
     pub async fn start_with(db: Database, extra_toml: &str) -> crate::Result<Self> {
+        Self::boot(db, extra_toml, true).await
+    }
+
+    /// Starts a server (cheap password hashing) that sends mail to a real SMTP server on
+    /// loopback (plain SMTP, e.g. an [`crate::SmtpSink`]) instead of the outbox file.
+    pub async fn start_with_smtp(db: Database, host: &str, port: u16) -> crate::Result<Self> {
+        let extra = format!(
+            "[password_hash]\nmemory_kib = 1024\ntime_cost = 1\n[smtp]\nhost = \"{host}\"\n\
+             port = {port}\nsecurity = \"none\"\nfrom = \"latchkey@example.org\"\n"
+        );
+        Self::boot(db, &extra, false).await
+    }
+
+    async fn boot(db: Database, extra_toml: &str, outbox_file: bool) -> crate::Result<Self> {
         let dir = tempfile::tempdir().map_err(|source| TestkitError::Io {
             action: "create the server's temp dir".into(),
             source,
@@ -82,9 +96,14 @@ impl TestServer {
                 source,
             },
         )?;
+        // `outbox` and `[smtp]` exclude each other.
+        let outbox_line = if outbox_file {
+            format!("outbox = \"{}\"\n", outbox.display())
+        } else {
+            String::new()
+        };
         let toml = format!(
-            "listen = \"{addr}\"\npublic_url = \"http://{addr}/\"\ndatabase_url = \"{database_url}\"\noutbox = \"{}\"\n{extra_toml}\n[keys]\nmaster_key_file = \"{}\"\n",
-            outbox.display(),
+            "listen = \"{addr}\"\npublic_url = \"http://{addr}/\"\ndatabase_url = \"{database_url}\"\n{outbox_line}{extra_toml}\n[keys]\nmaster_key_file = \"{}\"\n",
             key_file.display()
         );
         let config = latchkey_config::load_toml_str(Path::new("<test>"), &toml, std::iter::empty())

@@ -2,11 +2,15 @@
 //! [`crate::commands`].
 
 mod auth;
+mod questions;
+mod totp;
 
 pub use auth::{AuthcfgCommand, ChainCommand, ExplainArgs, RuleAddArgs, RulesCommand};
 use clap::{Args, Parser, Subcommand};
+pub use questions::QuestionsCommand;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+pub use totp::TotpCommand;
 
 const ABOUT: &str =
     "Latchkey identity server: authentication chains, self-service and mass password reset";
@@ -115,6 +119,14 @@ pub enum Command {
     /// Security policies attached to user classes (organization or archetype), merged over the global chains
     #[command(subcommand)]
     Policy(PolicyCommand),
+
+    /// List question sets; enrol or forget a person's security answers
+    #[command(subcommand)]
+    Questions(QuestionsCommand),
+
+    /// Enrol a person's authenticator app (TOTP) or remove the enrolment
+    #[command(subcommand)]
+    Totp(TotpCommand),
 }
 
 /// `latchkey serve`.

@@ -58,5 +58,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Scenario(command) => commands::scenario::run(command, config).await,
         Command::Keys(command) => commands::keys::run(command),
         Command::Policy(command) => commands::policy::run(command, config).await,
+        Command::Questions(command) => commands::questions::run(command, config).await,
+        Command::Totp(command) => commands::totp::run(command, config).await,
     }
 }

@@ -160,7 +160,7 @@ impl FlowState {
             frames: vec![Frame {
                 chain: root.clone(),
                 def: None,
-                run: ChainRun::start(BTreeSet::new()),
+                run: ChainRun::start_outermost(BTreeSet::new()),
                 offered: None,
             }],
             root,
@@ -186,7 +186,7 @@ impl FlowState {
         self.frames = vec![Frame {
             chain: self.root.clone(),
             def: None,
-            run: ChainRun::start(bypass),
+            run: ChainRun::start_outermost(bypass),
             offered: None,
         }];
         self.verdict = None;

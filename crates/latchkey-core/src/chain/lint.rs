@@ -182,7 +182,7 @@ pub fn lint(chains: &[ChainDef], rules: &[SelectorRule]) -> Vec<Finding> {
             push(
                 Severity::Warning,
                 None,
-                "no module can authenticate on its own: this chain always denies".into(),
+                "no module can authenticate on its own: as the first chain of a flow it always denies, and as a sub-chain it can only complete a chain that has one (a second factor)".into(),
             );
         }
     }

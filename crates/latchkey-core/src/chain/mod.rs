@@ -34,6 +34,7 @@ pub use tally::{Resolved, Verdict};
 /// lint says so.
 pub const AVAILABLE_MODULES: &[ModuleType] = &[
     ModuleType::UserIdent,
+    ModuleType::FocusIdent,
     ModuleType::Identify,
     ModuleType::IdentCtrl,
     ModuleType::GlfControl,
@@ -41,6 +42,17 @@ pub const AVAILABLE_MODULES: &[ModuleType] = &[
     ModuleType::SelectChain,
     ModuleType::GenericFailure,
     ModuleType::Password,
+    ModuleType::Response,
+    ModuleType::ScoreQna,
+    ModuleType::EmailSmsPin,
+    ModuleType::MailNonce,
+    ModuleType::Totp,
+    ModuleType::Fingerprint,
+    ModuleType::External,
+    ModuleType::LocalAuth,
+    ModuleType::Hint,
+    ModuleType::AttributeVerification,
+    ModuleType::Pii,
 ];
 
 /// Splits a comma-separated chain list setting (`available`, `initial`).

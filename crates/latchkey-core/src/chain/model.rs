@@ -178,6 +178,8 @@ module_types! {
     UserIdent = "user_ident", strong = false;
     /// Runs another chain's modules as identification (USER_IDENTIFICATION).
     Identify = "identify", strong = false;
+    /// Finds the user by attributes they type (e.g. email and employee number).
+    FocusIdent = "focus_identification", strong = false;
     /// Identified → nothing; otherwise go to the chain in `chain` or fail.
     IdentCtrl = "ident_ctrl", strong = false;
     /// Generic login failure: unidentified users go to GENERIC_LOGIN_FAILURE.

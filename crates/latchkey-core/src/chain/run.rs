@@ -28,6 +28,9 @@ pub struct ChainRun {
     pub verdict: Option<Verdict>,
     /// A requisite failure or an abort: the next attempt starts over without bypass.
     pub invalidated: bool,
+    /// The run a flow started with (the only one that must see a strong success itself).
+    #[serde(default)]
+    pub outermost: bool,
 }
 
 /// What the run needs next.
@@ -66,6 +69,15 @@ impl ChainRun {
             pending: None,
             verdict: None,
             invalidated: false,
+            outermost: false,
+        }
+    }
+
+    /// A flow's first run.
+    pub fn start_outermost(bypass: BTreeSet<CfgId>) -> Self {
+        Self {
+            outermost: true,
+            ..Self::start(bypass)
         }
     }
 
@@ -76,7 +88,7 @@ impl ChainRun {
                 return Next::Done(v.clone());
             }
             let Some(module) = chain.modules.get(self.position) else {
-                let v = self.tally.decide(chain.purpose);
+                let v = self.tally.decide(chain.purpose, self.outermost);
                 self.verdict = Some(v.clone());
                 return Next::Done(v);
             };

@@ -699,3 +699,42 @@ fn cached_results_are_keyed_by_context() {
     none.cache = flow.cache.clone();
     assert_eq!(run_attempt(&mut none, true), (allow(), 1));
 }
+
+/// A weak sub-chain (the SUCCESS chain behind a recognised browser) completes a second factor
+/// after a strong module, but never authenticates alone — at any depth.
+#[test]
+fn weak_sub_chains_complete_a_second_factor_only() {
+    let mut second = selector_chain("SECOND", "SUCCESS");
+    second.id = ChainId::new("SECOND").unwrap();
+    let mut outer = chain("TWO", vec![module(1, Req, Pw)], false);
+    let mut select = module(2, Req, ModuleType::SelectChain);
+    select.settings.insert("available".into(), "SECOND".into());
+    outer.modules.push(select);
+    let chains = Chains::new([second.clone(), outer.clone()]);
+    let drive = |root: &ChainDef, password_ok: bool| {
+        let mut flow = FlowState::start(root.id.clone());
+        loop {
+            match flow.next_action(&chains).unwrap() {
+                Action::Finished(v) => return v,
+                Action::Evaluate { module, chain } => {
+                    let result = match module.kind {
+                        ModuleType::SelectChain if chain.as_str() == "TWO" => {
+                            ModuleResult::Enter(second.id.clone())
+                        }
+                        ModuleType::SelectChain => {
+                            ModuleResult::Enter(ChainId::new("SUCCESS").unwrap())
+                        }
+                        _ if password_ok => ModuleResult::Outcome(Resolved::Success),
+                        _ => ModuleResult::Outcome(Resolved::Fail("wrong".into())),
+                    };
+                    flow.submit(&chains, module.cfg_id, result).unwrap();
+                }
+                Action::Choose { .. } => unreachable!(),
+            }
+        }
+    };
+    assert_eq!(drive(&outer, true), allow());
+    assert_eq!(drive(&outer, false), deny("wrong"));
+    // Started on its own, the weak chain denies.
+    assert_eq!(drive(&second, true), deny(NO_STRONG_SUCCESS));
+}

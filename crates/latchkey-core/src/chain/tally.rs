@@ -11,7 +11,8 @@
 //! * only when req_fail is unset, and for a weak module only once a strong one succeeded
 //! ```
 //! Decide: a blocking failure denies with it; nothing succeeded denies; no strong success
-//! denies (authentication chains only); otherwise allow. Error is never Ignore or Success.
+//! denies (in the outermost authentication chain; a sub-chain allows weakly and its caller
+//! carries on needing a strong success); otherwise allow. Error is never Ignore or Success.
 
 use super::model::{ChainPurpose, Control};
 use serde::{Deserialize, Serialize};
@@ -98,7 +99,9 @@ impl Tally {
                     && self.req_fail.is_none()
                     && (self.strong_success || purpose == ChainPurpose::Identification);
                 if may_stop {
-                    Step::Stop(self.decide(purpose))
+                    // A stop needs a strong success (or an identification chain), so the
+                    // strength rule of `decide` holds whichever run this is.
+                    Step::Stop(self.decide(purpose, true))
                 } else {
                     Step::Continue
                 }
@@ -126,8 +129,12 @@ impl Tally {
         }
     }
 
-    /// The decision at a stop after success or after the last module.
-    pub fn decide(&self, purpose: ChainPurpose) -> Verdict {
+    /// The decision at a stop after success or after the last module. `outermost` is true
+    /// for the run a flow started with: only there must a strong module have succeeded. A
+    /// sub-chain (a second factor after a password, the SUCCESS chain of a recognised browser)
+    /// may allow weakly; its caller records the weak success and still needs a strong one of
+    /// its own, so nothing weak alone ever authenticates.
+    pub fn decide(&self, purpose: ChainPurpose, outermost: bool) -> Verdict {
         if let Some(e) = &self.req_fail {
             return Verdict::Deny(e.clone());
         }
@@ -138,7 +145,7 @@ impl Tally {
                     .unwrap_or_else(|| NOTHING_SUCCEEDED.to_owned()),
             );
         }
-        if purpose == ChainPurpose::Authentication && !self.strong_success {
+        if purpose == ChainPurpose::Authentication && outermost && !self.strong_success {
             return Verdict::Deny(NO_STRONG_SUCCESS.to_owned());
         }
         Verdict::Allow {

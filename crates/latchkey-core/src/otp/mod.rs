@@ -23,6 +23,7 @@
 //! for operators whose tokens support them. HMAC-SHA-1 is not weakened by SHA-1 collisions.
 
 mod recovery_codes;
+pub mod repo;
 mod totp;
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ pub mod enrol;
 pub mod hasher;
 pub mod normalise;
 pub mod plan;
+pub mod repo;
 pub mod sample;
 pub mod score;
 pub mod settings;

@@ -1,6 +1,7 @@
 //! Integration tests of SMTP delivery: against a real SMTP server (aiosmtpd through
 //! `latchkey_testkit::SmtpSink`) and against scripted fake servers for the failures a real one
-//! will not produce on demand (silence, 4xx and 5xx replies).
+//! will not produce on demand (silence, 4xx and 5xx replies); text messages through an HTTP
+//! gateway and email-to-SMS.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,6 +11,7 @@
 
 mod fake;
 mod sink;
+mod sms;
 
 use latchkey_config::{SmtpConfig, SmtpSecurity};
 use latchkey_notify::{MessageKind, OutgoingMessage};

@@ -23,6 +23,10 @@ pub struct RequestFacts {
     pub headers: BTreeMap<String, String>,
     /// Query parameters.
     pub parameters: BTreeMap<String, String>,
+    /// The profile named by a valid device cookie of this browser (`modules::device`); at
+    /// identification it makes the browser recognised if it names the identified user.
+    #[serde(default)]
+    pub device_user: Option<ProfileId>,
 }
 
 impl RequestFacts {
@@ -48,6 +52,7 @@ impl RequestFacts {
             method: method.to_owned(),
             headers,
             parameters,
+            device_user: None,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! profile — ends the attempt with the same page, status and message.
 
 pub mod facts;
+pub mod link;
 pub mod modules;
 pub mod prompt;
 pub mod state;
@@ -34,7 +35,8 @@ use latchkey_core::repo::{
     AdminRepo, AuditEvent, AuditRepo, AuthConfigRepo, CounterRepo, FlowRepo, ProfileRepo,
     SettingsRepo, UserClassRepo, UserStatRepo,
 };
-use latchkey_notify::{MessageKind, OutgoingMessage};
+use latchkey_notify::MessageKind;
+use latchkey_notify::templates::{self, Macro, Vars};
 use modules::{Context, Input};
 use prompt::Prompt;
 use state::{Loaded, LoginState};
@@ -275,7 +277,9 @@ pub async fn start(
         .filter(|(k, _)| PARAMS.contains(&k.as_str()))
         .map(|(k, v)| (k, v.chars().take(256).collect()))
         .collect();
-    let request = RequestFacts::capture(peer.ip().to_string(), "GET", "/login", &headers, params);
+    let mut request =
+        RequestFacts::capture(peer.ip().to_string(), "GET", "/login", &headers, params);
+    request.device_user = modules::device::presented(&app, &headers);
     let (csrf, csrf_cookie) = csrf_token(&app.cookies, &headers);
     let mut response = begin(&app, request, None, csrf, StatusCode::OK).await?;
     append_cookie(&mut response, csrf_cookie);
@@ -332,13 +336,14 @@ pub async fn submit(
     let version: Option<u64> = fields.remove("version").and_then(|v| v.parse().ok());
     fields.remove("username");
     let restart = |notice: &str| {
-        let request = RequestFacts::capture(
+        let mut request = RequestFacts::capture(
             peer.ip().to_string(),
             "GET",
             "/login",
             &headers,
             BTreeMap::new(),
         );
+        request.device_user = modules::device::presented(&app, &headers);
         (request, Some(notice.to_owned()))
     };
     let token = app.cookies.get(&headers, CookieKind::Flow);
@@ -451,6 +456,8 @@ async fn finish_allowed(
     let mut response = Redirect::to(&next).into_response();
     append_cookie(&mut response, Some(cookie));
     append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Flow)));
+    // Remember this browser for this person (the FINGERPRINT fact of their next sign-in).
+    append_cookie(&mut response, modules::device::issue(app, profile.id));
     Ok(response)
 }
 
@@ -553,20 +560,18 @@ fn notify_sign_in(app: &AppState, profile: &Profile, user_agent: &str, now: Offs
     let when = now
         .format(&time::format_description::well_known::Rfc2822)
         .unwrap_or_default();
-    crate::outgoing::send(
-        app,
-        OutgoingMessage {
-            to,
-            subject: "New sign-in to your account".into(),
-            body_text: format!(
-                "Hello {},\n\nsomeone signed in to your account ({}) on {when}\nfrom: {}\n\n\
-                 If this was you, there is nothing to do. If it was not, change your password at {}login\n",
-                profile.display_name,
-                profile.login_id,
-                user_agent.chars().take(200).collect::<String>(),
-                app.public_url,
-            ),
-            kind: MessageKind::SignInNotice,
-        },
-    );
+    let vars = Vars::new()
+        .with(Macro::Name, profile.display_name.clone())
+        .with(Macro::Login, profile.login_id.to_string())
+        .with(Macro::Time, when)
+        .with(
+            Macro::Browser,
+            user_agent.chars().take(200).collect::<String>(),
+        )
+        .with(Macro::Site, app.public_url.to_string());
+    let lang = profile
+        .attributes
+        .first("preferredLanguage")
+        .unwrap_or(templates::DEFAULT_LANG);
+    crate::outgoing::send_templated(app, to, MessageKind::SignInNotice, lang, vars);
 }

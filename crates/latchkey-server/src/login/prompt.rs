@@ -68,6 +68,16 @@ pub struct Choice {
     pub label: String,
 }
 
+/// A second button on a step's form (e.g. "Send a new PIN"): it submits the same form with
+/// `name=1` added, so the module can tell it from the main button.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Button {
+    /// Form name posted when it is pressed.
+    pub name: String,
+    /// Button text.
+    pub label: String,
+}
+
 /// The page for one step.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Prompt {
@@ -83,6 +93,8 @@ pub struct Prompt {
     pub submit: String,
     /// A user name for password managers (hidden).
     pub username: String,
+    /// A second button, after the main one (Enter still presses the main one).
+    pub secondary: Option<Button>,
 }
 
 /// The prompt of a chain choice.

@@ -46,6 +46,12 @@ pub struct LoginState {
     /// [`LoginState::set_module_data`]; it lives exactly as long as the flow.
     #[serde(default)]
     pub module_data: std::collections::BTreeMap<String, String>,
+    /// This flow's id in the store, derived from the browser's flow cookie by [`load`] and
+    /// [`create`]; never stored (so never taken from stored data). `None` while a new flow's
+    /// first page is prepared, before it is stored. Modules that bind something to the flow
+    /// (a mailed link) need it.
+    #[serde(skip)]
+    pub flow_id: Option<FlowId>,
 }
 
 impl LoginState {
@@ -63,6 +69,7 @@ impl LoginState {
             bypass_user: None,
             recognised_browser: false,
             module_data: std::collections::BTreeMap::new(),
+            flow_id: None,
         }
     }
 
@@ -118,7 +125,10 @@ fn corrupt(e: serde_json::Error) -> RepoError {
 }
 
 /// Stores a new flow; returns the browser's token and the loaded view.
-pub async fn create(store: &Store, state: LoginState) -> Result<(TokenSecret, Loaded), RepoError> {
+pub async fn create(
+    store: &Store,
+    mut state: LoginState,
+) -> Result<(TokenSecret, Loaded), RepoError> {
     let token = TokenSecret::generate(&mut OsRandom);
     let id = token
         .hash()
@@ -135,6 +145,7 @@ pub async fn create(store: &Store, state: LoginState) -> Result<(TokenSecret, Lo
             expires_at: now + FLOW_LIFETIME,
         })
         .await?;
+    state.flow_id = Some(id);
     Ok((
         token,
         Loaded {
@@ -156,7 +167,8 @@ pub async fn load(store: &Store, token: &str) -> Result<Option<Loaded>, RepoErro
     if record.kind != KIND {
         return Ok(None);
     }
-    let state = serde_json::from_str(&record.state).map_err(corrupt)?;
+    let mut state: LoginState = serde_json::from_str(&record.state).map_err(corrupt)?;
+    state.flow_id = Some(id);
     Ok(Some(Loaded {
         id,
         version: record.version,

@@ -9,8 +9,20 @@
 
 mod chains;
 mod client;
+mod custom;
+mod device;
+mod external;
+mod focus;
 mod login;
+mod mailbox;
+mod nonce;
 mod operations;
+mod outgoing;
+mod pin;
+mod questions;
+mod scoreqna;
+mod simple_modules;
+mod totp;
 
 /// Generates `mod $name { sqlite, postgres }` running the same body against a fresh server.
 macro_rules! on_both {

@@ -10,4 +10,7 @@
 mod atomic;
 mod authconfig;
 mod common;
+mod outbox;
+mod questions;
 mod repositories;
+mod totp;

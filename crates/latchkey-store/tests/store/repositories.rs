@@ -407,3 +407,41 @@ async fn open_existing_neither_creates_nor_migrates() {
         Store::latest_schema_version()
     );
 }
+
+on_both!(profiles_are_found_by_folded_attribute_values, |store| {
+    let mut a = profile("finder-a", Some("Ａlice.Martin@Example.org"));
+    a.attributes
+        .set("employeeNumber", vec!["E-1001".into()])
+        .unwrap();
+    let mut b = profile("finder-b", Some("bob@example.org"));
+    b.attributes
+        .set("employeeNumber", vec!["E-1001".into()])
+        .unwrap();
+    store
+        .create_profiles(&[(a.clone(), None), (b.clone(), None)])
+        .await
+        .unwrap();
+    let fold = latchkey_core::profile::fold_attribute;
+    assert_eq!(
+        store
+            .profiles_with_attribute("mail", &fold("alice.martin@example.org"))
+            .await
+            .unwrap(),
+        vec![a.id]
+    );
+    let mut twins = store
+        .profiles_with_attribute("EmployeeNumber", &fold("e-1001"))
+        .await
+        .unwrap();
+    twins.sort();
+    let mut expected = vec![a.id, b.id];
+    expected.sort();
+    assert_eq!(twins, expected);
+    assert!(
+        store
+            .profiles_with_attribute("mail", &fold("nobody@example.org"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+});

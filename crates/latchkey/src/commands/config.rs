@@ -6,6 +6,7 @@ use crate::context::{ExistingStore, config_path, load_config, open_existing_stor
 use crate::failure::plural;
 use crate::output::{out, outln};
 use latchkey_config::Config;
+use latchkey_core::chain::ModuleType;
 use latchkey_core::chain::lint::{Finding, Severity, lint};
 use latchkey_core::repo::{AuthConfigRepo, RepoResult};
 use latchkey_store::Store;
@@ -49,8 +50,23 @@ async fn check_stored(config: &Config) -> anyhow::Result<()> {
         }
     };
     let read = stored_findings(&store).await;
+    let bypass = localauth_chains(&store).await;
     store.close().await;
     let url = config.database_url.redacted();
+    if let Ok(chains) = &bypass
+        && !chains.is_empty()
+        && !config.listen.ip().to_canonical().is_loopback()
+    {
+        outln!(
+            "warning: DEMO ONLY: enabled chain{} {} let anyone connecting from this host sign \
+             in without proving who they are (localauth), and `listen` is {}, not a loopback \
+             address: a reverse proxy on this host makes every visitor look local. Remove \
+             localauth (`latchkey scenario uninstall localauth`) before serving anyone else.",
+            plural(chains.len()),
+            chains.join(", "),
+            config.listen
+        )?;
+    }
     let findings = match read {
         Ok(Some(findings)) => findings,
         Ok(None) => {
@@ -82,6 +98,17 @@ async fn check_stored(config: &Config) -> anyhow::Result<()> {
         &findings,
         &format!("the authentication configuration in {url} has errors"),
     )
+}
+
+/// Enabled chains with a `localauth` module (the demo-only loopback bypass).
+async fn localauth_chains(store: &Store) -> RepoResult<Vec<String>> {
+    Ok(store
+        .chains()
+        .await?
+        .into_iter()
+        .filter(|c| c.enabled && c.modules.iter().any(|m| m.kind == ModuleType::LocalAuth))
+        .map(|c| c.id.to_string())
+        .collect())
 }
 
 /// The lint of the stored chains and rules; None when the store has never held any.

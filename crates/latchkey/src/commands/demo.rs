@@ -213,7 +213,8 @@ async fn seed(config: &Config, store: &Store, credentials: &Path) -> anyhow::Res
         .collect();
     let pending = credentials.with_extension("txt.partial");
     write_private(&pending, &demo_data::credentials_text(&logins, now))?;
-    demo_data::store_all(store, profiles.into_iter().zip(hashes).collect(), now).await?;
+    let people = profiles.into_iter().zip(hashes).collect();
+    demo_data::store_all(store, people, argon2_params(config), now).await?;
     std::fs::rename(&pending, credentials)
         .with_context(|| format!("cannot move {} into place", pending.display()))?;
     logins.into_iter().next().context("no demo administrator")

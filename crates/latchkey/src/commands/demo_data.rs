@@ -1,12 +1,13 @@
 //! The demo's people and what the first `latchkey demo` run stores: 20 colleagues, an
 //! administrator with every privilege, the user classes `MPR_ADMINS` (static) and `IT_STAFF`
-//! (rule-based, cache recalculated), and one setting.
+//! (rule-based, cache recalculated), one setting, and three people enrolled in the shipped
+//! security questions (their answers go to `credentials.txt` with their passwords).
 
 use anyhow::Context as _;
 use latchkey_core::admin::Privilege;
 use latchkey_core::condition::Condition;
 use latchkey_core::ids::{ProfileId, UserClassId};
-use latchkey_core::password_hash::PasswordHashString;
+use latchkey_core::password_hash::{Argon2Params, PasswordHashString};
 use latchkey_core::profile::{Attributes, LoginId, NewProfile, Profile};
 use latchkey_core::repo::{AdminRepo, ProfileRepo, SettingsRepo, UserClassRepo};
 use latchkey_core::secret::Password;
@@ -142,6 +143,7 @@ pub fn people(now: OffsetDateTime) -> anyhow::Result<Vec<(Profile, Password)>> {
 pub async fn store_all(
     store: &Store,
     people: Vec<(Profile, PasswordHashString)>,
+    params: Argon2Params,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
     let admin_id = people
@@ -191,7 +193,7 @@ pub async fn store_all(
     store
         .replace_setting(&row.namespace, &row.setting, std::slice::from_ref(&row))
         .await?;
-    Ok(())
+    super::demo_answers::enrol_all(store, &profiles, params, now).await
 }
 
 /// The text of `credentials.txt`.
@@ -220,6 +222,10 @@ pub fn credentials_text(credentials: &[Credential], now: OffsetDateTime) -> Stri
             c.password.expose(),
             c.name
         ));
+        // A comment line, so tools reading "login password" lines are not confused.
+        if let Some(line) = super::demo_answers::credentials_line(c.login.as_str()) {
+            out.push_str(&line);
+        }
     }
     out
 }
@@ -265,5 +271,16 @@ mod tests {
         assert_eq!(lines.len(), 21);
         assert!(lines[0].starts_with("admin "));
         assert!(lines[0].contains(creds[0].password.expose()));
+        let alice = text
+            .lines()
+            .position(|l| l.starts_with("alice.martin "))
+            .unwrap();
+        assert_eq!(
+            text.lines().nth(alice + 1),
+            Some(
+                "#   security answers: STANDARD/first_pet = Biscuit; STANDARD/first_school = \
+                 Ecole Jean Jaures; STANDARD/first_car = Fiat Panda"
+            )
+        );
     }
 }

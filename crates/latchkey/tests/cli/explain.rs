@@ -71,7 +71,7 @@ fn a_known_user_is_explained_through_the_selector_into_the_password_chain() {
     assert!(out.contains("-> one chain: straight into it"), "{out}");
     assert!(out.contains("chain PASSWORD (Password), built in"), "{out}");
     assert_eq!(line(out, "10 password"), "10 password [required, strong]");
-    assert!(out.contains("no user-class policies are stored"), "{out}");
+    assert!(out.contains("policies: none are stored"), "{out}");
     // The generic login failure is for unidentified users only.
     assert!(!out.contains("GENERIC_LOGIN_FAILURE\n"), "{out}");
 

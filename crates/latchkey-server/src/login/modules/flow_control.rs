@@ -57,10 +57,12 @@ pub async fn identify_user(
                 state.flow.bypass.clear();
             }
             state.user = Some(p.id);
+            state.recognised_browser = state.request.device_user == Some(p.id);
             super::SUCCESS
         }
         None => {
             state.user = None;
+            state.recognised_browser = false;
             state.flow.bypass.clear();
             fail(reason::UNKNOWN_USER)
         }

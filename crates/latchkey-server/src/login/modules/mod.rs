@@ -5,9 +5,22 @@
 //! goes wrong while deciding (a setting that does not parse, a rule that cannot be evaluated, a
 //! module type this build does not have) is an `Error` outcome, which never allows.
 
+mod delivery;
+pub mod device;
+mod external;
+mod external_io;
 mod flow_control;
+mod focus;
+mod lockout;
+pub(crate) mod nonce;
 mod password;
+mod pin;
+mod pin_settings;
+mod questions;
+mod scoreqna;
 mod select;
+mod simple;
+mod totp;
 
 use super::prompt::Prompt;
 use super::state::LoginState;
@@ -100,6 +113,7 @@ pub async fn evaluate(
 ) -> Result<Step, PageError> {
     Ok(match module.kind {
         ModuleType::UserIdent => flow_control::identify_user(ctx, state, input).await?,
+        ModuleType::FocusIdent => focus::focus_identification(ctx, state, module, input).await?,
         ModuleType::Identify => flow_control::identify(module),
         ModuleType::IdentCtrl => flow_control::ident_ctrl(ctx, state, module),
         ModuleType::GlfControl => flow_control::glf_control(ctx, state),
@@ -107,6 +121,19 @@ pub async fn evaluate(
         ModuleType::SelectChain => select::select(ctx, state, module).await?,
         ModuleType::GenericFailure => password::generic_failure(ctx, state, input).await?,
         ModuleType::Password => password::password(ctx, state, module, input).await?,
+        ModuleType::Response => questions::response(ctx, state, module, input).await?,
+        ModuleType::ScoreQna => scoreqna::scoreqna(ctx, state, module, input).await?,
+        ModuleType::Totp => totp::totp(ctx, state, module, input).await?,
+        ModuleType::Fingerprint => device::fingerprint(state, module),
+        ModuleType::External => external::external(ctx, state, module, input).await?,
+        ModuleType::LocalAuth => simple::localauth(state),
+        ModuleType::Hint => simple::hint(ctx, state, module, input).await?,
+        ModuleType::AttributeVerification => {
+            simple::attribute_verification(ctx, state, module, input).await?
+        }
+        ModuleType::Pii => simple::pii(ctx, state, module, input).await?,
+        ModuleType::EmailSmsPin => pin::emailsmspin(ctx, state, module, input).await?,
+        ModuleType::MailNonce => nonce::mail_nonce(ctx, state, module, input).await?,
         other => error(format!(
             "module type {other} is not available in this version"
         )),

@@ -4,15 +4,14 @@
 //! Argon2id verification and one store write, so an unknown user ID cannot be told from a
 //! wrong password by the page, the status or the time.
 
+use super::lockout::{self, Gate};
 use super::{Context, Input, SUCCESS, Step, error, fail, reason};
 use crate::error::PageError;
 use crate::login::prompt::{Field, Prompt};
 use crate::login::state::LoginState;
 use latchkey_core::chain::ModuleDef;
-use latchkey_core::chain::lockout::{DEFAULT_MAX_FAILURES, LockoutPolicy, Reservation};
-use latchkey_core::repo::{AuditEvent, AuditRepo, CounterRepo, ProfileRepo};
+use latchkey_core::repo::{CounterRepo, ProfileRepo};
 use latchkey_core::secret::Password;
-use latchkey_core::settings::NS_AUTH;
 use time::OffsetDateTime;
 
 /// Shared counter that unknown user IDs increment, so their path costs the same store write
@@ -59,54 +58,33 @@ pub async fn password(
         return Ok(ask_password(&state.typed));
     };
     let pw = Password::new(pw);
-    let store = &ctx.app.store;
     let Some(user) = state.user else {
-        return Ok(error("the password module needs an identified user"));
+        // Nobody identified (an earlier identification step failed): answer exactly like a
+        // wrong password, at the same cost, so the page never tells which step it was.
+        ctx.app
+            .store
+            .try_increment(DECOY_COUNTER, u64::MAX, OffsetDateTime::now_utc())
+            .await?;
+        ctx.app.directory.spend_decoy(pw).await?;
+        return Ok(fail(reason::WRONG_PASSWORD));
     };
-    let Some(mut profile) = store.profile_by_id(user).await? else {
+    let Some(profile) = ctx.app.store.profile_by_id(user).await? else {
         return Ok(error("the identified profile no longer exists"));
     };
-    let max_failures = match ctx.settings.u64(NS_AUTH, "MAX_USERAUTH_FAILURE") {
-        Ok(v) => v.unwrap_or(DEFAULT_MAX_FAILURES),
-        Err(e) => return Ok(error(e.to_string())),
-    };
-    let policy = LockoutPolicy { max_failures };
-    let key = LockoutPolicy::counter_key(profile.id);
-    let now = OffsetDateTime::now_utc();
-    let reservation = if module.increment_lockout {
-        policy.reservation(store.try_increment(&key, policy.limit(), now).await?)
-    } else if profile.locked {
-        Reservation::Refuse
-    } else {
-        Reservation::Evaluate { last_chance: false }
-    };
-    match reservation {
-        Reservation::Refuse => {
+    match lockout::reserve(ctx, module, &profile).await? {
+        Gate::Broken(step) => Ok(step),
+        Gate::Refuse => {
             ctx.app.directory.spend_decoy(pw).await?;
             Ok(fail(reason::LOCKED_OUT))
         }
-        Reservation::Evaluate { last_chance } => {
-            if ctx.app.directory.verify_profile(&profile, pw).await? {
-                if module.increment_lockout {
-                    store.decrement(&key, now).await?;
-                }
-                return Ok(SUCCESS);
-            }
-            if last_chance && !profile.locked {
-                profile.locked = true;
-                store.update_profile(&profile).await?;
-                let event = AuditEvent {
-                    at: now,
-                    actor: None,
-                    action: "lockout".into(),
-                    subject: Some(profile.login_id.to_string()),
-                    detail: format!("{{\"max_failures\":{max_failures}}}"),
-                };
-                if let Err(e) = store.append_audit(&event).await {
-                    tracing::error!(error = %e, "could not write the audit log");
-                }
-            }
-            Ok(fail(reason::WRONG_PASSWORD))
+        Gate::Evaluate(slot) => {
+            let ok = ctx.app.directory.verify_profile(&profile, pw).await?;
+            lockout::settle(ctx, slot, &profile, ok).await?;
+            Ok(if ok {
+                SUCCESS
+            } else {
+                fail(reason::WRONG_PASSWORD)
+            })
         }
     }
 }
