@@ -113,7 +113,12 @@ on_both_raw!(a_lease_keeps_others_away_until_it_runs_out, |t| {
 
 on_both_raw!(retries_wait_and_dead_letters_keep_the_error, |t| {
     let store = &t.store;
-    let (m, n) = (message(1), message(2));
+    // Two messages a millisecond apart, so "oldest first" has one answer (ids made in the same
+    // millisecond are ordered at random).
+    let m = message(1);
+    let mut n = message(2);
+    n.created_at = m.created_at + Duration::milliseconds(1);
+    n.id = MessageId::generate(n.created_at, &mut rng());
     store.enqueue(&m).await.unwrap();
     store.enqueue(&n).await.unwrap();
     let t0 = now();
