@@ -34,6 +34,7 @@ pub mod scenario;
 pub mod secret;
 pub mod secretbox;
 pub mod settings;
+pub mod target;
 pub mod token;
 pub mod userclass;
 pub mod userstat;

@@ -19,6 +19,7 @@ mod profiles;
 mod questions;
 mod sessions;
 mod settings;
+mod targets;
 mod totp;
 mod userclasses;
 mod userstats;

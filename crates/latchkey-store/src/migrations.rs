@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "TOTP enrolments and recovery codes",
         sql: include_str!("../migrations/0005_totp_devices.sql"),
     },
+    Migration {
+        version: 6,
+        name: "target systems and discovery runs",
+        sql: include_str!("../migrations/0006_targets.sql"),
+    },
 ];
 
 /// Fills the per-database placeholders.

@@ -9,6 +9,9 @@
 //!   per test process; [`PgCluster::create_database`] gives each test its own database URL.
 //! - [`Slapd`]: a directory seeded offline with N users and a default password policy, with
 //!   `ldapmodify`/`ldapadd`/`ldapsearch` helpers acting as the rootdn.
+//! - [`SambaDc`]: Samba as an Active Directory domain controller, provisioned fresh, serving
+//!   LDAPS and StartTLS with a certificate from a throwaway CA. It must use the standard LDAP
+//!   ports, so [`SambaDc::shared`] gives one per test process (root only).
 //! - Both can be [stopped](Slapd::stop) and [started again](Slapd::start_again) on the same port
 //!   and data, to test code that must survive its backend going away.
 //!
@@ -60,3 +63,8 @@ pub use server::{Database, TestServer};
 
 mod smtp;
 pub use smtp::{ReceivedMail, SmtpSink};
+
+mod samba;
+pub use samba::{
+    AD_ADMIN, AD_ADMIN_PASSWORD, AD_BASE_DN, AD_DOMAIN, AD_REALM, AD_USERS_DN, SambaDc,
+};

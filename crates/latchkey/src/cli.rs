@@ -3,6 +3,7 @@
 
 mod auth;
 mod questions;
+mod targets;
 mod totp;
 
 pub use auth::{AuthcfgCommand, ChainCommand, ExplainArgs, RuleAddArgs, RulesCommand};
@@ -10,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 pub use questions::QuestionsCommand;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+pub use targets::{TargetAddArgs, TargetsCommand};
 pub use totp::TotpCommand;
 
 const ABOUT: &str =
@@ -127,6 +129,10 @@ pub enum Command {
     /// Enrol a person's authenticator app (TOTP) or remove the enrolment
     #[command(subcommand)]
     Totp(TotpCommand),
+
+    /// Target systems: define, test and discover LDAP directories, Active Directory, PostgreSQL
+    #[command(subcommand)]
+    Targets(TargetsCommand),
 }
 
 /// `latchkey serve`.

@@ -9,6 +9,10 @@
 // `println!`; the allowance stays for any plain print a future command needs.
 #![allow(clippy::print_stdout)]
 
+/// Large freed blocks (Argon2id memory) go back to the system; see the root Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod cli;
 mod commands;
 mod context;
@@ -60,5 +64,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Policy(command) => commands::policy::run(command, config).await,
         Command::Questions(command) => commands::questions::run(command, config).await,
         Command::Totp(command) => commands::totp::run(command, config).await,
+        Command::Targets(command) => commands::targets::run(command, config).await,
     }
 }

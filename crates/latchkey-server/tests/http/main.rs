@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod agent;
 mod chains;
 mod client;
 mod custom;

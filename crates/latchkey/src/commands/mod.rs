@@ -19,5 +19,6 @@ pub mod rules;
 pub mod scenario;
 pub mod serve;
 pub mod settings;
+pub mod targets;
 pub mod totp;
 pub mod users;

@@ -23,6 +23,7 @@ mod rules;
 mod scenario;
 mod serve;
 mod settings;
+mod targets;
 mod totp;
 mod users;
 mod util;

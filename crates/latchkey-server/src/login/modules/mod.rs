@@ -5,6 +5,7 @@
 //! goes wrong while deciding (a setting that does not parse, a rule that cannot be evaluated, a
 //! module type this build does not have) is an `Error` outcome, which never allows.
 
+mod agent;
 mod delivery;
 pub mod device;
 mod external;
@@ -121,6 +122,7 @@ pub async fn evaluate(
         ModuleType::SelectChain => select::select(ctx, state, module).await?,
         ModuleType::GenericFailure => password::generic_failure(ctx, state, input).await?,
         ModuleType::Password => password::password(ctx, state, module, input).await?,
+        ModuleType::Agent => agent::agent(ctx, state, module, input).await?,
         ModuleType::Response => questions::response(ctx, state, module, input).await?,
         ModuleType::ScoreQna => scoreqna::scoreqna(ctx, state, module, input).await?,
         ModuleType::Totp => totp::totp(ctx, state, module, input).await?,
@@ -134,8 +136,5 @@ pub async fn evaluate(
         ModuleType::Pii => simple::pii(ctx, state, module, input).await?,
         ModuleType::EmailSmsPin => pin::emailsmspin(ctx, state, module, input).await?,
         ModuleType::MailNonce => nonce::mail_nonce(ctx, state, module, input).await?,
-        other => error(format!(
-            "module type {other} is not available in this version"
-        )),
     })
 }

@@ -54,6 +54,10 @@ pub async fn password(
     module: &ModuleDef,
     input: Option<&Input>,
 ) -> Result<Step, PageError> {
+    // "Verify against target" mode: the password is checked on a target system instead.
+    if module.settings.contains_key(super::agent::TARGET_SETTING) {
+        return super::agent::agent(ctx, state, module, input).await;
+    }
     let Some(pw) = input.and_then(|i| i.field("password")) else {
         return Ok(ask_password(&state.typed));
     };
