@@ -9,6 +9,7 @@
 pub mod bootstrap;
 pub mod cookies;
 pub mod directory;
+pub mod discovery;
 pub mod error;
 pub mod login;
 pub mod metrics;

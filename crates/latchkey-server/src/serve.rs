@@ -52,6 +52,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let worker = crate::outgoing::spawn_worker(state.clone());
+    let discovery = crate::discovery::spawn_scheduler(state.clone());
     let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -59,6 +60,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     worker.abort();
+    discovery.abort();
     served?;
     Ok(())
 }
