@@ -34,9 +34,6 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_GRACE: Duration = Duration::from_secs(30);
 /// Attempts at finding a port nobody else grabs between our probe and postgres' bind.
 const PORT_ATTEMPTS: usize = 3;
-/// Log lines quoted in startup errors.
-const TAIL_LINES: usize = 30;
-
 /// The superuser role; `trust` authentication means it needs no password.
 pub const PG_USER: &str = "postgres";
 
@@ -125,7 +122,7 @@ impl PgCluster {
                     *cluster.child_slot() = Some(child);
                     return Ok(cluster);
                 }
-                Err(err) if attempt < PORT_ATTEMPTS && cluster.lost_port_race() => {
+                Err(err) if attempt < PORT_ATTEMPTS && process::lost_port_race(&cluster.log) => {
                     process::log_note(&cluster.log, &format!("port taken, retrying: {err}"));
                 }
                 Err(err) => return Err(err),
@@ -290,7 +287,11 @@ impl PgCluster {
         if status.success() {
             Ok(())
         } else {
-            Err(self.startup_error(format!("initdb failed ({status})")))
+            Err(process::startup_error(
+                "PostgreSQL",
+                &self.log,
+                format!("initdb failed ({status})"),
+            ))
         }
     }
 
@@ -327,26 +328,20 @@ impl PgCluster {
         });
         match ready {
             Ok(()) => Ok(child),
-            Err(NotReady::TimedOut(t)) => Err(self.startup_error(format!(
-                "port {} did not accept connections within {} s",
-                self.port,
-                t.as_secs()
-            ))),
-            Err(other) => Err(self.startup_error(other.to_string())),
-        }
-    }
-
-    /// Whether the last start failed because another process took our port first.
-    fn lost_port_race(&self) -> bool {
-        process::log_tail(&self.log, TAIL_LINES).contains("Address already in use")
-    }
-
-    fn startup_error(&self, reason: String) -> TestkitError {
-        TestkitError::Startup {
-            server: "PostgreSQL",
-            reason,
-            log: self.log.clone(),
-            log_tail: process::log_tail(&self.log, TAIL_LINES),
+            Err(NotReady::TimedOut(t)) => Err(process::startup_error(
+                "PostgreSQL",
+                &self.log,
+                format!(
+                    "port {} did not accept connections within {} s",
+                    self.port,
+                    t.as_secs()
+                ),
+            )),
+            Err(other) => Err(process::startup_error(
+                "PostgreSQL",
+                &self.log,
+                other.to_string(),
+            )),
         }
     }
 }

@@ -173,6 +173,24 @@ pub(crate) fn spawn_logged(cmd: &mut Command, log: &Path) -> Result<Child> {
         .map_err(TestkitError::io(format!("starting {}", describe(cmd))))
 }
 
+/// How many log lines a startup error quotes.
+pub(crate) const TAIL_LINES: usize = 30;
+
+/// A server that did not start: the reason and the end of its log.
+pub(crate) fn startup_error(server: &'static str, log: &Path, reason: String) -> TestkitError {
+    TestkitError::Startup {
+        server,
+        reason,
+        log: log.to_path_buf(),
+        log_tail: log_tail(log, TAIL_LINES),
+    }
+}
+
+/// Whether a failed start lost its port to another process (so trying another port helps).
+pub(crate) fn lost_port_race(log: &Path) -> bool {
+    log_tail(log, TAIL_LINES).contains("Address already in use")
+}
+
 /// The last `lines` lines of a log file, or a note saying why there are none.
 pub(crate) fn log_tail(log: &Path, lines: usize) -> String {
     let mut text = String::new();

@@ -32,7 +32,6 @@ const INSTALL: &str = "apt-get install samba samba-dsdb-modules samba-vfs-module
 const SERVER_DIRS: &[&str] = &["/usr/sbin", "/usr/local/sbin", "/usr/local/samba/sbin"];
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 const STOP_GRACE: Duration = Duration::from_secs(15);
-const TAIL_LINES: usize = 30;
 
 /// The Kerberos realm of the test domain.
 pub const AD_REALM: &str = "LATCHKEY.TEST";
@@ -357,19 +356,16 @@ impl SambaDc {
         });
         match ready {
             Ok(()) => Ok(child),
-            Err(NotReady::TimedOut(t)) => {
-                Err(self.startup_error(format!("LDAPS did not answer within {} s", t.as_secs())))
-            }
-            Err(other) => Err(self.startup_error(other.to_string())),
-        }
-    }
-
-    fn startup_error(&self, reason: String) -> TestkitError {
-        TestkitError::Startup {
-            server: "samba",
-            reason,
-            log: self.log.clone(),
-            log_tail: process::log_tail(&self.log, TAIL_LINES),
+            Err(NotReady::TimedOut(t)) => Err(process::startup_error(
+                "samba",
+                &self.log,
+                format!("LDAPS did not answer within {} s", t.as_secs()),
+            )),
+            Err(other) => Err(process::startup_error(
+                "samba",
+                &self.log,
+                other.to_string(),
+            )),
         }
     }
 }

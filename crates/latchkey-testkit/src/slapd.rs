@@ -62,7 +62,6 @@ const SCHEMAS: &[&str] = &["core", "cosine", "nis", "inetorgperson", "namedobjec
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_GRACE: Duration = Duration::from_secs(10);
 const PORT_ATTEMPTS: usize = 3;
-const TAIL_LINES: usize = 30;
 
 /// The suffix of the directory.
 pub const BASE_DN: &str = "dc=example,dc=org";
@@ -184,7 +183,7 @@ impl Slapd {
                     *slapd.child_slot() = Some(child);
                     return Ok(slapd);
                 }
-                Err(err) if attempt < PORT_ATTEMPTS && slapd.lost_port_race() => {
+                Err(err) if attempt < PORT_ATTEMPTS && process::lost_port_race(&slapd.log) => {
                     process::log_note(&slapd.log, &format!("port taken, retrying: {err}"));
                 }
                 Err(err) => return Err(err),
@@ -494,24 +493,19 @@ impl Slapd {
         });
         match ready {
             Ok(()) => Ok(child),
-            Err(NotReady::TimedOut(t)) => Err(self.startup_error(format!(
-                "{url} did not answer a root DSE search within {} s",
-                t.as_secs()
-            ))),
-            Err(other) => Err(self.startup_error(other.to_string())),
-        }
-    }
-
-    fn lost_port_race(&self) -> bool {
-        process::log_tail(&self.log, TAIL_LINES).contains("Address already in use")
-    }
-
-    fn startup_error(&self, reason: String) -> TestkitError {
-        TestkitError::Startup {
-            server: "slapd",
-            reason,
-            log: self.log.clone(),
-            log_tail: process::log_tail(&self.log, TAIL_LINES),
+            Err(NotReady::TimedOut(t)) => Err(process::startup_error(
+                "slapd",
+                &self.log,
+                format!(
+                    "{url} did not answer a root DSE search within {} s",
+                    t.as_secs()
+                ),
+            )),
+            Err(other) => Err(process::startup_error(
+                "slapd",
+                &self.log,
+                other.to_string(),
+            )),
         }
     }
 }

@@ -33,7 +33,6 @@ const INSTALL: &str = "apt-get install python3-aiosmtpd";
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_GRACE: Duration = Duration::from_secs(5);
 const PORT_ATTEMPTS: usize = 3;
-const TAIL_LINES: usize = 30;
 /// Extensions of the server certificate: a leaf for 127.0.0.1 and localhost.
 const LEAF_EXT: &str = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
                         extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n";
@@ -133,7 +132,7 @@ impl SmtpSink {
                     *sink.child_slot() = Some(child);
                     return Ok(sink);
                 }
-                Err(err) if attempt < PORT_ATTEMPTS && sink.lost_port_race() => {
+                Err(err) if attempt < PORT_ATTEMPTS && process::lost_port_race(&sink.log) => {
                     process::log_note(&sink.log, &format!("port taken, retrying: {err}"));
                 }
                 Err(err) => return Err(err),
@@ -252,22 +251,17 @@ impl SmtpSink {
         match process::wait_ready(&mut child, START_TIMEOUT, || probe(address, greets)) {
             Ok(()) => Ok(child),
             Err(NotReady::Exited(_))
-                if process::log_tail(&self.log, TAIL_LINES)
+                if process::log_tail(&self.log, process::TAIL_LINES)
                     .contains("No module named aiosmtpd") =>
             {
                 Err(missing_aiosmtpd())
             }
-            Err(err) => Err(TestkitError::Startup {
-                server: "aiosmtpd",
-                reason: err.to_string(),
-                log: self.log.clone(),
-                log_tail: process::log_tail(&self.log, TAIL_LINES),
-            }),
+            Err(err) => Err(process::startup_error(
+                "aiosmtpd",
+                &self.log,
+                err.to_string(),
+            )),
         }
-    }
-
-    fn lost_port_race(&self) -> bool {
-        process::log_tail(&self.log, TAIL_LINES).contains("Address already in use")
     }
 }
 
