@@ -66,7 +66,8 @@ pub mod cfg {
     pub const QUESTIONS_RESPONSE: CfgId = id(0x701);
 }
 
-fn module(
+/// A module with the usual flags (lockout counting on, no bypass) and these settings.
+pub(crate) fn module(
     cfg_id: CfgId,
     order: u32,
     kind: ModuleType,

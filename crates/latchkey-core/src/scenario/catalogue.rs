@@ -2,40 +2,17 @@
 //! rules and settings rows, with dependencies and conflicts.
 
 use super::Component;
-use crate::chain::builtin::{self, cfg};
+use crate::chain::builtin::{self, cfg, module};
 use crate::chain::selector::{MatchType, RuleAction, SelectorRule, SkipRemaining};
 use crate::chain::{CfgId, ChainDef, ChainId, ChainPurpose, Control, ModuleDef, ModuleType};
 use crate::condition::Condition;
 use crate::settings::SettingRow;
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 const fn id(n: u128) -> CfgId {
     CfgId(Uuid::from_u128(
         0x1a7c_4e79_0000_4000_9000_0000_0000_0000 | n,
     ))
-}
-
-fn module(
-    cfg_id: CfgId,
-    order: u32,
-    kind: ModuleType,
-    control: Control,
-    settings: &[(&str, &str)],
-) -> ModuleDef {
-    ModuleDef {
-        cfg_id,
-        order,
-        kind,
-        control,
-        description: String::new(),
-        bypass_on_retry: false,
-        increment_lockout: true,
-        settings: settings
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect::<BTreeMap<_, _>>(),
-    }
 }
 
 fn chain(id: &str, description: &str, modules: Vec<ModuleDef>) -> Option<ChainDef> {
