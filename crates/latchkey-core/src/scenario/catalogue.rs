@@ -90,6 +90,8 @@ pub mod chains {
     pub const PII: &str = "PII";
     /// Password plus a second factor.
     pub const TWO_FACTOR: &str = "TWO_FACTOR";
+    /// Security questions plus a second factor.
+    pub const TWO_FACTOR_QUESTIONS: &str = "TWO_FACTOR_QUESTIONS";
     /// The second-factor selector's chain.
     pub const SECOND_FACTOR: &str = "SECOND_FACTOR";
 }
@@ -430,6 +432,23 @@ pub fn all() -> Vec<Component> {
                         ),
                     ],
                 ),
+                chain(
+                    chains::TWO_FACTOR_QUESTIONS,
+                    "Security questions and a second factor",
+                    vec![
+                        module(id(0x821), 10, ModuleType::Response, Control::Required, &[]),
+                        module(
+                            id(0x822),
+                            20,
+                            ModuleType::SelectChain,
+                            Control::Required,
+                            &[
+                                ("available", chains::SECOND_FACTOR),
+                                ("initial", chains::SECOND_FACTOR),
+                            ],
+                        ),
+                    ],
+                ),
             ]
             .into_iter()
             .flatten()
@@ -519,9 +538,85 @@ pub fn all() -> Vec<Component> {
                     chains::TWO_FACTOR,
                     "offer password with a second factor",
                 ),
+                // Every single-factor way in is replaced by its two-factor version: the PIN and
+                // personal-data chains are second factors here, never a login on their own.
+                rule(
+                    "2factor",
+                    cfg::DEFAULT_SELECT,
+                    9,
+                    30,
+                    NoSkip,
+                    Cgi,
+                    "METHOD",
+                    Set,
+                    "",
+                    Remove,
+                    builtin::SECURITY_QUESTIONS,
+                    "questions alone are no longer enough",
+                ),
+                rule(
+                    "2factor",
+                    cfg::DEFAULT_SELECT,
+                    9,
+                    40,
+                    NoSkip,
+                    UserStat,
+                    "PSQDONE",
+                    Set,
+                    "",
+                    Append,
+                    chains::TWO_FACTOR_QUESTIONS,
+                    "offer questions with a second factor",
+                ),
+                rule(
+                    "2factor",
+                    cfg::DEFAULT_SELECT,
+                    9,
+                    50,
+                    NoSkip,
+                    Cgi,
+                    "METHOD",
+                    Set,
+                    "",
+                    Remove,
+                    chains::PERSONAL_EMAIL_PIN,
+                    "a second factor, not a login",
+                ),
+                rule(
+                    "2factor",
+                    cfg::DEFAULT_SELECT,
+                    9,
+                    60,
+                    NoSkip,
+                    Cgi,
+                    "METHOD",
+                    Set,
+                    "",
+                    Remove,
+                    chains::SMS_PIN,
+                    "a second factor, not a login",
+                ),
+                rule(
+                    "2factor",
+                    cfg::DEFAULT_SELECT,
+                    9,
+                    70,
+                    NoSkip,
+                    Cgi,
+                    "METHOD",
+                    Set,
+                    "",
+                    Remove,
+                    chains::PII,
+                    "a second factor, not a login",
+                ),
             ],
             settings: vec![],
-            offers: offer(chains::TWO_FACTOR),
+            offers: [
+                offer(chains::TWO_FACTOR),
+                offer(chains::TWO_FACTOR_QUESTIONS),
+            ]
+            .concat(),
         },
     ]
 }

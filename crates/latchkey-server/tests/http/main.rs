@@ -24,6 +24,7 @@ mod questions;
 mod scoreqna;
 mod simple_modules;
 mod totp;
+mod two_factor;
 
 /// Generates `mod $name { sqlite, postgres }` running the same body against a fresh server.
 macro_rules! on_both {
