@@ -177,28 +177,19 @@ impl PgCluster {
     /// test can watch code cope with the database going away. [`start_again`](Self::start_again)
     /// brings it back on the same port. Stopping a stopped cluster does nothing.
     pub fn stop(&self) -> Result<()> {
-        let mut slot = self.child_slot();
-        if let Some(mut child) = slot.take() {
-            process::log_note(&self.log, "stopping (fast shutdown)");
-            process::stop_child(&mut child, Signal::INT, STOP_GRACE)?;
-        }
-        Ok(())
+        process::stop_slot(
+            &mut self.child_slot(),
+            &self.log,
+            "stopping (fast shutdown)",
+            Signal::INT,
+            STOP_GRACE,
+        )
     }
 
     /// Starts the server again after [`stop`](Self::stop), on the same port and data dir, and
     /// waits until it accepts connections. Starting a running cluster does nothing.
     pub fn start_again(&self) -> Result<()> {
-        let mut slot = self.child_slot();
-        if let Some(child) = slot.as_mut() {
-            let exited = child
-                .try_wait()
-                .map_err(TestkitError::io("checking on postgres"))?;
-            if exited.is_none() {
-                return Ok(());
-            }
-        }
-        *slot = Some(self.launch()?);
-        Ok(())
+        process::restart_slot(&mut self.child_slot(), "postgres", || self.launch())
     }
 
     /// Whether the server process is running (it may still be starting or stopping).

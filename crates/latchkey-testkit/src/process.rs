@@ -250,6 +250,39 @@ pub(crate) fn wait_ready(
 }
 
 /// Sends `signal` to a child and waits up to `grace` for it to exit; then kills it.
+/// Stops the server in `slot`, if there is one, and empties the slot (its data stays).
+pub(crate) fn stop_slot(
+    slot: &mut Option<Child>,
+    log: &Path,
+    note: &str,
+    signal: Signal,
+    grace: Duration,
+) -> Result<()> {
+    if let Some(mut child) = slot.take() {
+        log_note(log, note);
+        stop_child(&mut child, signal, grace)?;
+    }
+    Ok(())
+}
+
+/// Starts a server into `slot` with `launch`, unless the one there is still running.
+pub(crate) fn restart_slot(
+    slot: &mut Option<Child>,
+    server: &str,
+    launch: impl FnOnce() -> Result<Child>,
+) -> Result<()> {
+    if let Some(child) = slot.as_mut()
+        && child
+            .try_wait()
+            .map_err(TestkitError::io(format!("checking on {server}")))?
+            .is_none()
+    {
+        return Ok(());
+    }
+    *slot = Some(launch()?);
+    Ok(())
+}
+
 pub(crate) fn stop_child(child: &mut Child, signal: Signal, grace: Duration) -> Result<()> {
     if child
         .try_wait()

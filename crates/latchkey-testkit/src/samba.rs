@@ -197,27 +197,18 @@ impl SambaDc {
 
     /// Stops samba, keeping the domain. Other tests sharing the DC must not run meanwhile.
     pub fn stop(&self) -> Result<()> {
-        let mut slot = self.child_slot();
-        if let Some(mut child) = slot.take() {
-            process::log_note(&self.log, "stopping");
-            process::stop_child(&mut child, Signal::TERM, STOP_GRACE)?;
-        }
-        Ok(())
+        process::stop_slot(
+            &mut self.child_slot(),
+            &self.log,
+            "stopping",
+            Signal::TERM,
+            STOP_GRACE,
+        )
     }
 
     /// Starts samba again after [`stop`](Self::stop) and waits for LDAPS.
     pub fn start_again(&self) -> Result<()> {
-        let mut slot = self.child_slot();
-        if let Some(child) = slot.as_mut()
-            && child
-                .try_wait()
-                .map_err(TestkitError::io("checking on samba"))?
-                .is_none()
-        {
-            return Ok(());
-        }
-        *slot = Some(self.launch()?);
-        Ok(())
+        process::restart_slot(&mut self.child_slot(), "samba", || self.launch())
     }
 
     /// samba's output (`-i` logs to standard output).

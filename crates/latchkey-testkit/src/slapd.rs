@@ -329,28 +329,19 @@ impl Slapd {
     /// Stops slapd (SIGTERM, then SIGKILL after 10 s), keeping its data, so a test can watch
     /// code cope with the directory going away. Stopping a stopped slapd does nothing.
     pub fn stop(&self) -> Result<()> {
-        let mut slot = self.child_slot();
-        if let Some(mut child) = slot.take() {
-            process::log_note(&self.log, "stopping");
-            process::stop_child(&mut child, Signal::TERM, STOP_GRACE)?;
-        }
-        Ok(())
+        process::stop_slot(
+            &mut self.child_slot(),
+            &self.log,
+            "stopping",
+            Signal::TERM,
+            STOP_GRACE,
+        )
     }
 
     /// Starts slapd again after [`stop`](Self::stop), on the same port and data, and waits until
     /// it answers. Starting a running slapd does nothing.
     pub fn start_again(&self) -> Result<()> {
-        let mut slot = self.child_slot();
-        if let Some(child) = slot.as_mut() {
-            let exited = child
-                .try_wait()
-                .map_err(TestkitError::io("checking on slapd"))?;
-            if exited.is_none() {
-                return Ok(());
-            }
-        }
-        *slot = Some(self.launch()?);
-        Ok(())
+        process::restart_slot(&mut self.child_slot(), "slapd", || self.launch())
     }
 
     fn child_slot(&self) -> MutexGuard<'_, Option<Child>> {

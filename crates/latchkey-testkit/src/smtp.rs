@@ -196,27 +196,19 @@ impl SmtpSink {
     /// Stops the server; connections are cut and new ones refused. Mail is kept. Stopping a
     /// stopped sink does nothing.
     pub fn stop(&self) -> Result<()> {
-        if let Some(mut child) = self.child_slot().take() {
-            process::log_note(&self.log, "stopping");
-            process::stop_child(&mut child, Signal::TERM, STOP_GRACE)?;
-        }
-        Ok(())
+        process::stop_slot(
+            &mut self.child_slot(),
+            &self.log,
+            "stopping",
+            Signal::TERM,
+            STOP_GRACE,
+        )
     }
 
     /// Starts the server again after [`stop`](Self::stop), on the same port, and waits for its
     /// greeting. Starting a running sink does nothing.
     pub fn start_again(&self) -> Result<()> {
-        let mut slot = self.child_slot();
-        if let Some(child) = slot.as_mut()
-            && child
-                .try_wait()
-                .map_err(TestkitError::io("checking on aiosmtpd"))?
-                .is_none()
-        {
-            return Ok(());
-        }
-        *slot = Some(self.launch()?);
-        Ok(())
+        process::restart_slot(&mut self.child_slot(), "aiosmtpd", || self.launch())
     }
 
     fn child_slot(&self) -> MutexGuard<'_, Option<Child>> {
