@@ -9,13 +9,13 @@ use crate::condition::Condition;
 use crate::settings::SettingRow;
 use uuid::Uuid;
 
-const fn id(n: u128) -> CfgId {
+pub(super) const fn id(n: u128) -> CfgId {
     CfgId(Uuid::from_u128(
         0x1a7c_4e79_0000_4000_9000_0000_0000_0000 | n,
     ))
 }
 
-fn chain(id: &str, description: &str, modules: Vec<ModuleDef>) -> Option<ChainDef> {
+pub(super) fn chain(id: &str, description: &str, modules: Vec<ModuleDef>) -> Option<ChainDef> {
     Some(ChainDef {
         id: ChainId::new(id).ok()?,
         description: description.into(),
@@ -29,7 +29,7 @@ fn chain(id: &str, description: &str, modules: Vec<ModuleDef>) -> Option<ChainDe
 }
 
 #[allow(clippy::too_many_arguments)]
-fn rule(
+pub(super) fn rule(
     owner: &str,
     selector: CfgId,
     stage: u32,
@@ -60,7 +60,7 @@ fn rule(
     }
 }
 
-fn row(ns: &str, setting: &str, value: &str) -> SettingRow {
+pub(super) fn row(ns: &str, setting: &str, value: &str) -> SettingRow {
     SettingRow {
         namespace: ns.into(),
         setting: setting.into(),
@@ -68,13 +68,15 @@ fn row(ns: &str, setting: &str, value: &str) -> SettingRow {
     }
 }
 
-fn offer(chain: &str) -> Vec<(CfgId, ChainId)> {
+pub(super) fn offer(chain: &str) -> Vec<(CfgId, ChainId)> {
     ChainId::new(chain)
         .map(|c| vec![(cfg::DEFAULT_SELECT, c)])
         .unwrap_or_default()
 }
 
 /// Chain ids the components add.
+mod two_factor;
+
 pub mod chains {
     /// Email PIN to the company address.
     pub const EMAIL_PIN: &str = "EMAIL_PIN";
@@ -116,7 +118,6 @@ pub fn all() -> Vec<Component> {
     use MatchType::*;
     use RuleAction::*;
     use SkipRemaining::{All as SkipAll, None as NoSkip};
-    let second_factor_select = id(0x801);
     vec![
         Component {
             name: "select",
@@ -394,229 +395,6 @@ pub fn all() -> Vec<Component> {
             ],
             offers: offer(chains::SMS_PIN),
         },
-        Component {
-            name: "2factor",
-            description: "Password or security questions, then a second factor: a recognised browser, a personal email PIN, an SMS PIN or personal data.",
-            depends: &["select", "pii", "personal_emailpin", "smspin_email"],
-            conflicts: &[],
-            demo_only: false,
-            chains: [
-                chain(
-                    chains::SECOND_FACTOR,
-                    "Second factor",
-                    vec![module(
-                        second_factor_select,
-                        10,
-                        ModuleType::SelectChain,
-                        Control::Required,
-                        &[
-                            ("available", "SUCCESS,PERSONAL_EMAIL_PIN,SMS_PIN,PII"),
-                            ("initial", ""),
-                        ],
-                    )],
-                ),
-                chain(
-                    chains::TWO_FACTOR,
-                    "Password and a second factor",
-                    vec![
-                        module(id(0x811), 10, ModuleType::Password, Control::Required, &[]),
-                        module(
-                            id(0x812),
-                            20,
-                            ModuleType::SelectChain,
-                            Control::Required,
-                            &[
-                                ("available", chains::SECOND_FACTOR),
-                                ("initial", chains::SECOND_FACTOR),
-                            ],
-                        ),
-                    ],
-                ),
-                chain(
-                    chains::TWO_FACTOR_QUESTIONS,
-                    "Security questions and a second factor",
-                    vec![
-                        module(id(0x821), 10, ModuleType::Response, Control::Required, &[]),
-                        module(
-                            id(0x822),
-                            20,
-                            ModuleType::SelectChain,
-                            Control::Required,
-                            &[
-                                ("available", chains::SECOND_FACTOR),
-                                ("initial", chains::SECOND_FACTOR),
-                            ],
-                        ),
-                    ],
-                ),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-            rules: vec![
-                rule(
-                    "2factor",
-                    second_factor_select,
-                    1,
-                    10,
-                    SkipAll,
-                    State,
-                    "FINGERPRINT",
-                    Set,
-                    "",
-                    Flush,
-                    crate::chain::model::SUCCESS_CHAIN,
-                    "a recognised browser is the second factor",
-                ),
-                rule(
-                    "2factor",
-                    second_factor_select,
-                    2,
-                    10,
-                    NoSkip,
-                    Attribute,
-                    "personal_email",
-                    Set,
-                    "",
-                    Append,
-                    chains::PERSONAL_EMAIL_PIN,
-                    "personal email PIN",
-                ),
-                rule(
-                    "2factor",
-                    second_factor_select,
-                    2,
-                    20,
-                    NoSkip,
-                    Attribute,
-                    "mobile",
-                    Set,
-                    "",
-                    Append,
-                    chains::SMS_PIN,
-                    "SMS PIN",
-                ),
-                rule(
-                    "2factor",
-                    second_factor_select,
-                    2,
-                    30,
-                    NoSkip,
-                    Attribute,
-                    "dateofbirth",
-                    Set,
-                    "",
-                    Append,
-                    chains::PII,
-                    "personal data as a last resort",
-                ),
-                rule(
-                    "2factor",
-                    cfg::DEFAULT_SELECT,
-                    9,
-                    10,
-                    NoSkip,
-                    Cgi,
-                    "METHOD",
-                    Set,
-                    "",
-                    Remove,
-                    builtin::PASSWORD,
-                    "password alone is no longer enough",
-                ),
-                rule(
-                    "2factor",
-                    cfg::DEFAULT_SELECT,
-                    9,
-                    20,
-                    NoSkip,
-                    Cgi,
-                    "METHOD",
-                    Set,
-                    "",
-                    Append,
-                    chains::TWO_FACTOR,
-                    "offer password with a second factor",
-                ),
-                // Every single-factor way in is replaced by its two-factor version: the PIN and
-                // personal-data chains are second factors here, never a login on their own.
-                rule(
-                    "2factor",
-                    cfg::DEFAULT_SELECT,
-                    9,
-                    30,
-                    NoSkip,
-                    Cgi,
-                    "METHOD",
-                    Set,
-                    "",
-                    Remove,
-                    builtin::SECURITY_QUESTIONS,
-                    "questions alone are no longer enough",
-                ),
-                rule(
-                    "2factor",
-                    cfg::DEFAULT_SELECT,
-                    9,
-                    40,
-                    NoSkip,
-                    UserStat,
-                    "PSQDONE",
-                    Set,
-                    "",
-                    Append,
-                    chains::TWO_FACTOR_QUESTIONS,
-                    "offer questions with a second factor",
-                ),
-                rule(
-                    "2factor",
-                    cfg::DEFAULT_SELECT,
-                    9,
-                    50,
-                    NoSkip,
-                    Cgi,
-                    "METHOD",
-                    Set,
-                    "",
-                    Remove,
-                    chains::PERSONAL_EMAIL_PIN,
-                    "a second factor, not a login",
-                ),
-                rule(
-                    "2factor",
-                    cfg::DEFAULT_SELECT,
-                    9,
-                    60,
-                    NoSkip,
-                    Cgi,
-                    "METHOD",
-                    Set,
-                    "",
-                    Remove,
-                    chains::SMS_PIN,
-                    "a second factor, not a login",
-                ),
-                rule(
-                    "2factor",
-                    cfg::DEFAULT_SELECT,
-                    9,
-                    70,
-                    NoSkip,
-                    Cgi,
-                    "METHOD",
-                    Set,
-                    "",
-                    Remove,
-                    chains::PII,
-                    "a second factor, not a login",
-                ),
-            ],
-            settings: vec![],
-            offers: [
-                offer(chains::TWO_FACTOR),
-                offer(chains::TWO_FACTOR_QUESTIONS),
-            ]
-            .concat(),
-        },
+        two_factor::component(),
     ]
 }
