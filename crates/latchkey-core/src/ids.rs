@@ -60,6 +60,14 @@ uuid_id!(
     /// A flow (login, reset, …) in progress; carried by a cookie, continued by any node.
     FlowId
 );
+uuid_id!(
+    /// An item of the built-in credential vault.
+    VaultItemId
+);
+uuid_id!(
+    /// A mass password onboarding or reset run.
+    MprJobId
+);
 
 /// Why a name is not a valid identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
