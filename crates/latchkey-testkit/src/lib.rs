@@ -68,3 +68,6 @@ mod samba;
 pub use samba::{
     AD_ADMIN, AD_ADMIN_PASSWORD, AD_BASE_DN, AD_DOMAIN, AD_REALM, AD_USERS_DN, SambaDc,
 };
+
+mod fault_proxy;
+pub use fault_proxy::{Fault, FaultProxy, Op};

@@ -8,3 +8,4 @@ mod slapd;
 
 /// Tests return errors instead of unwrapping; any error fails the test with its message.
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod fault_proxy;
