@@ -85,6 +85,11 @@ impl CounterRepo for Store {
     }
 }
 
+/// Spends a subject's outstanding tokens (`$1` subject, `$2` now); shared with the mass-reset
+/// batch, which revokes owners in its own transaction.
+pub(crate) const REVOKE_TOKENS_OF: &str = "UPDATE one_time_tokens SET consumed_at = $2 \
+     WHERE subject = $1 AND consumed_at IS NULL AND expires_at > $2";
+
 impl TokenRepo for Store {
     async fn store_token(&self, token: &NewToken) -> RepoResult<()> {
         on_pool!(self, |pool| {
@@ -138,14 +143,12 @@ impl TokenRepo for Store {
 
     async fn revoke_tokens_of(&self, subject: ProfileId, now: OffsetDateTime) -> RepoResult<u64> {
         let done = on_pool!(self, |pool| {
-            sqlx::query(
-                "UPDATE one_time_tokens SET consumed_at = $2 WHERE subject = $1 AND consumed_at IS NULL AND expires_at > $2",
-            )
-            .bind(subject.to_string())
-            .bind(ms(now))
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
+            sqlx::query(REVOKE_TOKENS_OF)
+                .bind(subject.to_string())
+                .bind(ms(now))
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
         })
         .map_err(db_err)?;
         Ok(done)

@@ -14,6 +14,8 @@ mod atomic;
 mod audit;
 mod authconfig;
 mod migrations;
+mod mpr;
+mod mpr_batch;
 mod outbox;
 mod profiles;
 mod questions;
@@ -23,6 +25,7 @@ mod targets;
 mod totp;
 mod userclasses;
 mod userstats;
+mod vault;
 
 use latchkey_core::repo::RepoError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "target systems and discovery runs",
         sql: include_str!("../migrations/0006_targets.sql"),
     },
+    Migration {
+        version: 7,
+        name: "credential vault and mass password runs",
+        sql: include_str!("../migrations/0007_vault_and_mass_reset.sql"),
+    },
 ];
 
 /// Fills the per-database placeholders.

@@ -8,6 +8,11 @@ use time::OffsetDateTime;
 
 type SessionRow = (String, String, i64, i64, String);
 
+/// Ends a profile's sessions except one (`$1` profile id, `$2` the hash to keep, `''` for none);
+/// shared with the mass-reset batch, which revokes owners in its own transaction.
+pub(crate) const DELETE_SESSIONS_OF: &str =
+    "DELETE FROM sessions WHERE profile_id = $1 AND hash <> $2";
+
 impl SessionRepo for Store {
     async fn create_session(&self, s: &SessionRecord) -> RepoResult<()> {
         on_pool!(self, |pool| {
@@ -74,7 +79,7 @@ impl SessionRepo for Store {
         // An empty string never equals a stored hash (64 hex characters).
         let keep = keep.map(TokenHash::as_str).unwrap_or("");
         on_pool!(self, |pool| {
-            sqlx::query("DELETE FROM sessions WHERE profile_id = $1 AND hash <> $2")
+            sqlx::query(DELETE_SESSIONS_OF)
                 .bind(profile.to_string())
                 .bind(keep)
                 .execute(pool)

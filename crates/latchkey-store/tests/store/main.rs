@@ -10,7 +10,10 @@
 mod atomic;
 mod authconfig;
 mod common;
+mod mpr;
+mod mpr_batch;
 mod outbox;
 mod questions;
 mod repositories;
 mod totp;
+mod vault;

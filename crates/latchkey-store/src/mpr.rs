@@ -1,0 +1,436 @@
+//! Mass password runs ([`MprRepo`]): the jobs with their runner lease, the per-account journal,
+//! the per-account locks and the report. The batch write, which touches all of these and the
+//! vault in one transaction, is in `mpr_batch.rs`.
+//!
+//! Large plans are written with multi-row statements ([`rows_per_statement`]) in one
+//! transaction, so a run of 100,000 accounts is stored (or not) as a whole. Journal entries are read in pages by
+//! account id, which the index `(job_id, state, account_id)` serves.
+//!
+//! **Locks.** [`MprRepo::lock_accounts`] inserts `(account, run)` rows that already-taken
+//! accounts skip (`ON CONFLICT DO NOTHING`), then reads back which of the accounts the run holds.
+//! The accounts are inserted in sorted order, so two runs locking overlapping sets on PostgreSQL
+//! wait for each other's rows in the same order and cannot deadlock on each other.
+
+use crate::vault::{in_params, rows_per_statement, values_params, write_tx};
+use crate::{Store, count, db_err, from_ms, ms, on_pool, parse_id};
+use latchkey_core::ids::{AccountId, MprJobId, ProfileId, TargetId, VaultItemId};
+use latchkey_core::mpr::job::{JobStatus, MprJob, MprRequest};
+use latchkey_core::mpr::journal::{Entry, EntryState};
+use latchkey_core::mpr::repo::{BatchWrite, MprRepo, StateCounts};
+use latchkey_core::mpr::report::ReportRow;
+use latchkey_core::repo::{RepoError, RepoResult};
+use latchkey_core::secretbox::Sealed;
+use serde::de::DeserializeOwned;
+use sqlx::AssertSqlSafe;
+use time::OffsetDateTime;
+
+type JobRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
+
+type EntryRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    i64,
+);
+
+type ReportRowRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+const SELECT_JOB: &str = "SELECT id, status, requested_by, request, created_at, updated_at, \
+     finished_at, runner, lease_until FROM mpr_jobs";
+
+const ENTRY_COLUMNS: &str = "job_id, account_id, target_id, account_name, owner_id, \
+     vault_item_id, state, pending, sends, attempts, refusals, message, updated_at";
+
+/// A stored state name back to its state.
+fn parse_state(v: &str) -> RepoResult<EntryState> {
+    v.parse()
+        .map_err(|e: String| RepoError::Corrupt(format!("journal entry: {e}")))
+}
+
+/// A phase or outcome name back to its value. They are written with `as_str`, which matches
+/// their serde names (snake case; a test in `latchkey-core` holds the two together).
+fn parse_name<T: DeserializeOwned>(what: &str, v: String) -> RepoResult<T> {
+    serde_json::from_value(serde_json::Value::String(v.clone()))
+        .map_err(|_| RepoError::Corrupt(format!("report {what} {v:?} is not known")))
+}
+
+fn counter(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// A run is over in these statuses (`finished_at` is set). A cancelled run may still finish
+/// accounts that were in flight; its end is when it was cancelled.
+fn is_final(status: JobStatus) -> bool {
+    matches!(status, JobStatus::Finished | JobStatus::Cancelled)
+}
+
+fn job_from_row(row: JobRow) -> RepoResult<MprJob> {
+    let (id, status, requested_by, request, created, updated, finished, runner, lease) = row;
+    Ok(MprJob {
+        status: status
+            .parse()
+            .map_err(|e: String| RepoError::Corrupt(format!("run {id}: {e}")))?,
+        request: serde_json::from_str::<MprRequest>(&request)
+            .map_err(|e| RepoError::Corrupt(format!("request of run {id}: {e}")))?,
+        id: parse_id("run id", &id)?,
+        requested_by,
+        created_at: from_ms(created)?,
+        updated_at: from_ms(updated)?,
+        finished_at: finished.map(from_ms).transpose()?,
+        runner,
+        lease_until: lease.map(from_ms).transpose()?,
+    })
+}
+
+fn entry_from_row(row: EntryRow) -> RepoResult<Entry> {
+    let (job, account, target, account_name, owner, vault_item, state, pending) =
+        (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7);
+    Ok(Entry {
+        job: parse_id::<MprJobId>("run id", &job)?,
+        target: parse_id::<TargetId>("target id", &target)?,
+        owner: owner
+            .map(|o| parse_id::<ProfileId>("entry owner", &o))
+            .transpose()?,
+        vault_item: vault_item
+            .map(|v| parse_id::<VaultItemId>("entry vault item", &v))
+            .transpose()?,
+        state: parse_state(&state)?,
+        pending: pending
+            .map(|p| {
+                Sealed::parse(&p).map_err(|e| {
+                    RepoError::Corrupt(format!("pending password of account {account}: {e}"))
+                })
+            })
+            .transpose()?,
+        account: parse_id("account id", &account)?,
+        account_name,
+        sends: counter(row.8),
+        attempts: counter(row.9),
+        refusals: counter(row.10),
+        message: row.11,
+        updated_at: from_ms(row.12)?,
+    })
+}
+
+fn report_from_row(row: ReportRowRow) -> RepoResult<(i64, ReportRow)> {
+    let (id, at, account, target, owner, phase, outcome, message) = row;
+    Ok((
+        id,
+        ReportRow {
+            at: from_ms(at)?,
+            account,
+            target,
+            owner,
+            phase: parse_name("phase", phase)?,
+            outcome: parse_name("outcome", outcome)?,
+            message,
+        },
+    ))
+}
+
+impl MprRepo for Store {
+    async fn create_job(&self, job: &MprJob, entries: &[Entry]) -> RepoResult<()> {
+        if let Some(e) = entries.iter().find(|e| e.job != job.id) {
+            return Err(RepoError::Database(format!(
+                "the entry of account {} belongs to run {}, not to run {}",
+                e.account, e.job, job.id
+            )));
+        }
+        let request =
+            serde_json::to_string(&job.request).map_err(|e| RepoError::Database(e.to_string()))?;
+        let job_id = job.id.to_string();
+        write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO mpr_jobs (id, status, requested_by, request, created_at, updated_at, \
+                 finished_at, runner, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&job_id)
+            .bind(job.status.as_str())
+            .bind(&job.requested_by)
+            .bind(&request)
+            .bind(ms(job.created_at))
+            .bind(ms(job.updated_at))
+            .bind(job.finished_at.map(ms))
+            .bind(&job.runner)
+            .bind(job.lease_until.map(ms))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match db_err(e) {
+                RepoError::Conflict(_) => RepoError::Conflict(format!("run {}", job.id)),
+                other => other,
+            })?;
+            for chunk in entries.chunks(rows_per_statement(self.dialect(), 13)) {
+                let sql = format!(
+                    "INSERT INTO mpr_entries ({ENTRY_COLUMNS}) VALUES {}",
+                    values_params(1, chunk.len(), 13)
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for e in chunk {
+                    q = q
+                        .bind(&job_id)
+                        .bind(e.account.to_string())
+                        .bind(e.target.as_str())
+                        .bind(&e.account_name)
+                        .bind(e.owner.map(|o| o.to_string()))
+                        .bind(e.vault_item.map(|v| v.to_string()))
+                        .bind(e.state.as_str())
+                        .bind(e.pending.as_ref().map(ToString::to_string))
+                        .bind(i64::from(e.sends))
+                        .bind(i64::from(e.attempts))
+                        .bind(i64::from(e.refusals))
+                        .bind(&e.message)
+                        .bind(ms(e.updated_at));
+                }
+                q.execute(&mut *tx).await.map_err(|e| match db_err(e) {
+                    RepoError::Conflict(_) => {
+                        RepoError::Conflict(format!("an account listed twice in run {}", job.id))
+                    }
+                    other => other,
+                })?;
+            }
+        });
+        Ok(())
+    }
+
+    async fn job(&self, id: MprJobId) -> RepoResult<Option<MprJob>> {
+        let sql = format!("{SELECT_JOB} WHERE id = $1");
+        let row: Option<JobRow> = on_pool!(self, |pool| {
+            sqlx::query_as(AssertSqlSafe(sql.clone()))
+                .bind(id.to_string())
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(db_err)?;
+        row.map(job_from_row).transpose()
+    }
+
+    async fn jobs(&self, limit: u32) -> RepoResult<Vec<MprJob>> {
+        let sql = format!("{SELECT_JOB} ORDER BY created_at DESC, id DESC LIMIT $1");
+        let rows: Vec<JobRow> = on_pool!(self, |pool| {
+            sqlx::query_as(AssertSqlSafe(sql.clone()))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(db_err)?;
+        rows.into_iter().map(job_from_row).collect()
+    }
+
+    async fn set_job_status(
+        &self,
+        id: MprJobId,
+        from: &[JobStatus],
+        to: JobStatus,
+        now: OffsetDateTime,
+    ) -> RepoResult<bool> {
+        if from.is_empty() {
+            return Ok(false);
+        }
+        let sql = format!(
+            "UPDATE mpr_jobs SET status = $2, updated_at = $3, finished_at = $4 \
+             WHERE id = $1 AND status IN ({})",
+            in_params(5, from.len())
+        );
+        let changed = on_pool!(self, |pool| {
+            let mut q = sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind(id.to_string())
+                .bind(to.as_str())
+                .bind(ms(now))
+                .bind(is_final(to).then(|| ms(now)));
+            for status in from {
+                q = q.bind(status.as_str());
+            }
+            q.execute(pool).await.map(|r| r.rows_affected())
+        })
+        .map_err(db_err)?;
+        Ok(changed == 1)
+    }
+
+    async fn take_lease(
+        &self,
+        id: MprJobId,
+        runner: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+        steal_from: Option<&str>,
+    ) -> RepoResult<bool> {
+        // `runner = NULL` is never true, so without `steal_from` the last test drops out.
+        let changed = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE mpr_jobs SET runner = $2, lease_until = $3, updated_at = $4 \
+                 WHERE id = $1 AND (runner IS NULL OR runner = $2 OR lease_until IS NULL \
+                 OR lease_until < $4 OR runner = $5)",
+            )
+            .bind(id.to_string())
+            .bind(runner)
+            .bind(ms(until))
+            .bind(ms(now))
+            .bind(steal_from)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })
+        .map_err(db_err)?;
+        Ok(changed == 1)
+    }
+
+    async fn release_lease(&self, id: MprJobId, runner: &str) -> RepoResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE mpr_jobs SET runner = NULL, lease_until = NULL WHERE id = $1 AND runner = $2",
+            )
+            .bind(id.to_string())
+            .bind(runner)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn entries(
+        &self,
+        job: MprJobId,
+        states: &[EntryState],
+        after: Option<AccountId>,
+        limit: u32,
+    ) -> RepoResult<Vec<Entry>> {
+        if states.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM mpr_entries WHERE job_id = $1 AND account_id > $2 \
+             AND state IN ({}) ORDER BY account_id LIMIT $3",
+            in_params(4, states.len())
+        );
+        // Every stored id is longer than the empty string.
+        let after = after.map(|a| a.to_string()).unwrap_or_default();
+        let rows: Vec<EntryRow> = on_pool!(self, |pool| {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.clone()))
+                .bind(job.to_string())
+                .bind(&after)
+                .bind(i64::from(limit));
+            for state in states {
+                q = q.bind(state.as_str());
+            }
+            q.fetch_all(pool).await
+        })
+        .map_err(db_err)?;
+        rows.into_iter().map(entry_from_row).collect()
+    }
+
+    async fn lock_accounts(
+        &self,
+        job: MprJobId,
+        accounts: &[AccountId],
+    ) -> RepoResult<Vec<AccountId>> {
+        let mut ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let job_id = job.to_string();
+        let held: Vec<String> = write_tx!(self, |tx| {
+            let mut held = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(rows_per_statement(self.dialect(), 1)) {
+                let pairs = (0..chunk.len())
+                    .map(|i| format!("(${}, $1)", i + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let insert = format!(
+                    "INSERT INTO mpr_account_locks (account_id, job_id) VALUES {pairs} \
+                     ON CONFLICT (account_id) DO NOTHING"
+                );
+                let mut q = sqlx::query(AssertSqlSafe(insert)).bind(&job_id);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.execute(&mut *tx).await.map_err(db_err)?;
+                let select = format!(
+                    "SELECT account_id FROM mpr_account_locks WHERE job_id = $1 \
+                     AND account_id IN ({}) ORDER BY account_id",
+                    in_params(2, chunk.len())
+                );
+                let mut q = sqlx::query_scalar(AssertSqlSafe(select)).bind(&job_id);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                let mine: Vec<String> = q.fetch_all(&mut *tx).await.map_err(db_err)?;
+                held.extend(mine);
+            }
+            held
+        });
+        held.iter()
+            .map(|id| parse_id::<AccountId>("locked account", id))
+            .collect()
+    }
+
+    async fn write_batch(&self, job: MprJobId, batch: &BatchWrite) -> RepoResult<()> {
+        crate::mpr_batch::write_batch(self, job, batch).await
+    }
+
+    async fn state_counts(&self, job: MprJobId) -> RepoResult<StateCounts> {
+        let rows: Vec<(String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT state, COUNT(*) FROM mpr_entries WHERE job_id = $1 GROUP BY state",
+            )
+            .bind(job.to_string())
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(db_err)?;
+        let mut counts = StateCounts::default();
+        for (state, n) in rows {
+            counts.0.insert(parse_state(&state)?, count(n));
+        }
+        Ok(counts)
+    }
+
+    async fn report_rows(
+        &self,
+        job: MprJobId,
+        after: i64,
+        limit: u32,
+    ) -> RepoResult<Vec<(i64, ReportRow)>> {
+        let rows: Vec<ReportRowRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, at, account, target, owner, phase, outcome, message FROM mpr_report \
+                 WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(job.to_string())
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(db_err)?;
+        rows.into_iter().map(report_from_row).collect()
+    }
+}
