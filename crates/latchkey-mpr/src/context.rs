@@ -1,0 +1,254 @@
+//! What every batch of a run shares: the run, its targets, its keys, and the owner and account
+//! details the vault items and the report need (read once per run, not once per account).
+
+use crate::MprError;
+use crate::target_io::Targets;
+use latchkey_core::account::Account;
+use latchkey_core::ids::{AccountId, ProfileId};
+use latchkey_core::keys::MasterKey;
+use latchkey_core::mpr::generate::{GeneratorPolicy, generate};
+use latchkey_core::mpr::job::{JobKind, MprJob};
+use latchkey_core::mpr::journal::{Budgets, Entry};
+use latchkey_core::random::RandomSource;
+use latchkey_core::repo::{AccountRepo, ProfileRepo};
+use latchkey_core::secret::Password;
+use latchkey_core::secretbox::{SecretBox, Sealed};
+use latchkey_core::vault::{VaultItem, VaultRepo, VaultWrite};
+use latchkey_store::Store;
+use latchkey_vault::{Envelope, ItemSpec};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// The master key's purpose for pending passwords in the journal.
+pub const JOURNAL_PURPOSE: &str = "mpr-journal";
+
+/// An owner, as items and reports name them.
+#[derive(Debug, Clone)]
+struct Owner {
+    login: String,
+    association: Option<String>,
+}
+
+/// Shared by the batches of one run.
+#[derive(Debug)]
+pub struct Context<R> {
+    /// The store.
+    pub store: Store,
+    /// The run.
+    pub job: MprJob,
+    /// Its targets.
+    pub targets: Arc<Targets>,
+    /// Its limits.
+    pub budgets: Budgets,
+    /// Randomness (a CSPRNG whose clones draw independently: the OS's).
+    pub rng: R,
+    journal: SecretBox,
+    envelope: Envelope,
+    policy: GeneratorPolicy,
+    owners: BTreeMap<ProfileId, Owner>,
+    accounts: BTreeMap<AccountId, Account>,
+    template: Option<VaultItem>,
+}
+
+impl<R: RandomSource> Context<R> {
+    /// Reads what the run needs.
+    pub async fn load(
+        store: &Store,
+        master: &MasterKey,
+        job: MprJob,
+        rng: R,
+    ) -> Result<Self, MprError> {
+        let request = &job.request;
+        let targets = Targets::open(
+            store,
+            master,
+            &request.targets,
+            request.concurrency,
+            request.rate_per_second,
+        )
+        .await?;
+        let journal = master
+            .secret_box(JOURNAL_PURPOSE)
+            .map_err(|e| MprError::Crypto(e.to_string()))?;
+        let envelope =
+            Envelope::new(master, &[]).map_err(|e| MprError::Crypto(e.to_string()))?;
+        let owners = load_owners(store, &request.vault.association_attribute).await?;
+        let mut accounts = BTreeMap::new();
+        let mut template = None;
+        if request.kind == JobKind::Onboard {
+            for target in &request.targets {
+                for account in store.accounts_of_target(target).await? {
+                    accounts.insert(account.id, account);
+                }
+            }
+            if let Some(name) = &request.vault.template {
+                template = Some(
+                    store
+                        .templates()
+                        .await?
+                        .into_iter()
+                        .find(|t| &t.name == name || t.id.to_string() == *name)
+                        .ok_or_else(|| {
+                            MprError::Crypto(format!(
+                                "MASS_PASSWORD_ONBOARD VAULT_TARGET_TEMPLATE_ID: no vault template {name:?}"
+                            ))
+                        })?,
+                );
+            }
+        }
+        Ok(Self {
+            store: store.clone(),
+            budgets: Budgets {
+                retries: request.retry_budget,
+                refusals: request.refusal_budget,
+            },
+            job,
+            targets: Arc::new(targets),
+            rng,
+            journal,
+            envelope,
+            policy: GeneratorPolicy::default(),
+            owners,
+            accounts,
+            template,
+        })
+    }
+
+    /// Whether committed passwords are verified by binding.
+    pub fn verify(&self) -> bool {
+        self.job.request.verify
+    }
+
+    /// A new password for `entry`'s account.
+    pub fn generate(&self, _entry: &Entry, rng: &mut R) -> Result<Password, MprError> {
+        generate(&self.policy, rng).map_err(|e| MprError::Crypto(e.to_string()))
+    }
+
+    fn journal_aad(entry: &Entry) -> Vec<u8> {
+        format!("mpr:{}:{}", entry.job, entry.account).into_bytes()
+    }
+
+    /// Seals a pending password into the journal.
+    pub fn seal_pending(
+        &self,
+        entry: &Entry,
+        password: &Password,
+        rng: &mut R,
+    ) -> Result<Sealed, MprError> {
+        self.journal
+            .seal(password.expose().as_bytes(), &Self::journal_aad(entry), rng)
+            .map_err(|e| MprError::Crypto(e.to_string()))
+    }
+
+    /// Opens an entry's pending password.
+    pub fn open_pending(&self, entry: &Entry) -> Result<Password, MprError> {
+        let sealed = entry.pending.as_ref().ok_or_else(|| {
+            MprError::Crypto(format!(
+                "account {} has no pending password in the journal",
+                entry.account_name
+            ))
+        })?;
+        let clear = self
+            .journal
+            .open(sealed, &Self::journal_aad(entry))
+            .map_err(|e| {
+                MprError::Crypto(format!(
+                    "the pending password of {} does not open: {e}",
+                    entry.account_name
+                ))
+            })?;
+        let text = std::str::from_utf8(&clear)
+            .map_err(|_| MprError::Crypto("a pending password is not UTF-8".into()))?;
+        Ok(Password::new(text))
+    }
+
+    /// The vault write that stores `password` for `entry`: a new secret for its item, or (when
+    /// onboarding) a new item.
+    pub fn vault_write(
+        &self,
+        entry: &Entry,
+        item: Option<&VaultItem>,
+        password: &Password,
+        rng: &mut R,
+    ) -> Result<VaultWrite, MprError> {
+        let now = OffsetDateTime::now_utc();
+        let crypto = |e: latchkey_vault::VaultError| MprError::Crypto(e.to_string());
+        if let Some(item) = item {
+            return latchkey_vault::set_secret(&self.envelope, item, password, now, rng)
+                .map_err(crypto);
+        }
+        let owner = entry.owner.ok_or_else(|| {
+            MprError::Crypto(format!("account {} has no owner", entry.account_name))
+        })?;
+        let mapping = &self.job.request.vault;
+        let account = self.accounts.get(&entry.account);
+        let attribute = |name: &Option<String>| {
+            name.as_deref()
+                .and_then(|n| account.and_then(|a| a.attributes.get(n).first().cloned()))
+        };
+        let spec = ItemSpec {
+            name: format!("{}: {}", entry.target, entry.account_name),
+            owner,
+            collection: attribute(&mapping.group_attribute),
+            account: Some(entry.account),
+            username: attribute(&mapping.username_attribute)
+                .or_else(|| Some(entry.account_name.clone())),
+            account_link: Some(format!("{}/{}", entry.target, entry.account_name)),
+            association: self.owners.get(&owner).and_then(|o| o.association.clone()),
+            password: Some(password.clone()),
+        };
+        latchkey_vault::new_item(&self.envelope, &spec, self.template.as_ref(), now, rng)
+            .map_err(crypto)
+    }
+
+    /// Opens the current secret of a vault item (the runner's own check, not a person's read).
+    pub fn open_item(&self, item: &VaultItem) -> Result<Password, MprError> {
+        let (Some(wrapped), Some(secret)) = (&item.wrapped_key, &item.secret) else {
+            return Err(MprError::Crypto(format!("vault item {} has no secret", item.name)));
+        };
+        let key = self
+            .envelope
+            .unwrap_key(item.id, wrapped)
+            .map_err(|e| MprError::Crypto(e.to_string()))?;
+        self.envelope
+            .open_secret(item.id, &key, secret)
+            .map_err(|e| MprError::Crypto(e.to_string()))
+    }
+
+    /// The owner's login id, for the report.
+    pub fn owner_name(&self, entry: &Entry) -> Option<String> {
+        entry.owner.map(|o| {
+            self.owners
+                .get(&o)
+                .map(|owner| owner.login.clone())
+                .unwrap_or_else(|| o.to_string())
+        })
+    }
+}
+
+/// Every profile's login id and association value, read in pages.
+async fn load_owners(
+    store: &Store,
+    association_attribute: &str,
+) -> Result<BTreeMap<ProfileId, Owner>, MprError> {
+    let mut owners = BTreeMap::new();
+    let mut after = None;
+    loop {
+        let page = store.list_profiles(after.as_ref(), 1000).await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = Some(last.login_id.clone());
+        for p in page {
+            owners.insert(
+                p.id,
+                Owner {
+                    login: p.login_id.to_string(),
+                    association: p.attributes.get(association_attribute).first().cloned(),
+                },
+            );
+        }
+    }
+    Ok(owners)
+}

@@ -1,0 +1,162 @@
+//! Planning a run: which accounts it covers and which it skips, and why.
+//!
+//! The plan is made once, when the operator confirms, and stored as the run's journal: a
+//! resumed run works on exactly the accounts that were confirmed. Accounts the run cannot work on
+//! are in the plan too, as `skipped` with the reason, so the report accounts for every account
+//! of the chosen targets.
+
+use crate::MprError;
+use latchkey_core::account::Account;
+use latchkey_core::ids::{AccountId, MprJobId, ProfileId, TargetId};
+use latchkey_core::mpr::job::{JobKind, MprRequest};
+use latchkey_core::mpr::journal::{Entry, EntryState};
+use latchkey_core::repo::{AccountRepo, UserClassRepo};
+use latchkey_core::target::repo::TargetRepo;
+use latchkey_core::vault::{VaultItem, VaultRepo};
+use latchkey_store::Store;
+use std::collections::{BTreeMap, BTreeSet};
+use time::OffsetDateTime;
+
+/// The accounts of one target in a plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetPlan {
+    /// Accounts that get a new password.
+    pub planned: u64,
+    /// Accounts skipped, by reason.
+    pub skipped: BTreeMap<String, u64>,
+}
+
+/// What a run will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Every account of the chosen targets in scope, planned or skipped.
+    pub entries: Vec<Entry>,
+    /// Per target.
+    pub targets: BTreeMap<TargetId, TargetPlan>,
+}
+
+impl Plan {
+    /// Accounts that get a new password.
+    pub fn planned(&self) -> u64 {
+        self.targets.values().map(|t| t.planned).sum()
+    }
+
+    /// Accounts skipped.
+    pub fn skipped(&self) -> u64 {
+        self.targets
+            .values()
+            .flat_map(|t| t.skipped.values())
+            .sum()
+    }
+}
+
+/// Plans `request` as run `job`.
+pub async fn plan(
+    store: &Store,
+    request: &MprRequest,
+    job: MprJobId,
+    now: OffsetDateTime,
+) -> Result<Plan, MprError> {
+    let owners_in_scope = owners_in_scope(store, request).await?;
+    let wanted_names: BTreeSet<String> = request
+        .scope
+        .accounts
+        .iter()
+        .map(|n| n.trim().to_lowercase())
+        .collect();
+    let mut plan = Plan {
+        entries: Vec::new(),
+        targets: BTreeMap::new(),
+    };
+    for target in &request.targets {
+        if store.target(target).await?.is_none() {
+            return Err(MprError::UnknownTarget(target.clone()));
+        }
+        let accounts: Vec<Account> = store
+            .accounts_of_target(target)
+            .await?
+            .into_iter()
+            .filter(|a| {
+                wanted_names.is_empty() || wanted_names.contains(&a.account_name.to_lowercase())
+            })
+            .filter(|a| match (&owners_in_scope, a.owner) {
+                (None, _) => true,
+                (Some(owners), Some(owner)) => owners.contains(&owner),
+                (Some(_), None) => false,
+            })
+            .collect();
+        let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
+        let items: BTreeMap<AccountId, VaultItem> = store
+            .items_for_accounts(&ids)
+            .await?
+            .into_iter()
+            .filter_map(|item| item.account.map(|a| (a, item)))
+            .collect();
+        let summary = plan.targets.entry(target.clone()).or_default();
+        for account in accounts {
+            let item = items.get(&account.id);
+            let decision = decide(request.kind, &account, item);
+            let mut entry = Entry {
+                job,
+                account: account.id,
+                target: target.clone(),
+                account_name: account.account_name.clone(),
+                owner: account.owner,
+                vault_item: item.map(|i| i.id),
+                state: EntryState::Planned,
+                pending: None,
+                sends: 0,
+                attempts: 0,
+                refusals: 0,
+                message: None,
+                updated_at: now,
+            };
+            match decision {
+                Ok(owner) => {
+                    entry.owner = Some(owner);
+                    summary.planned += 1;
+                }
+                Err(reason) => {
+                    *summary.skipped.entry(reason.to_owned()).or_default() += 1;
+                    entry.state = EntryState::Skipped;
+                    entry.message = Some(reason.to_owned());
+                }
+            }
+            plan.entries.push(entry);
+        }
+    }
+    Ok(plan)
+}
+
+/// Whether a run of `kind` works on `account` (and who owns the result), or why not.
+fn decide(
+    kind: JobKind,
+    account: &Account,
+    item: Option<&VaultItem>,
+) -> Result<ProfileId, &'static str> {
+    match (kind, item) {
+        (JobKind::Onboard, Some(_)) => Err("already in the vault"),
+        (JobKind::Onboard, None) => account
+            .owner
+            .ok_or("no owner: discovery could not associate the account with a profile"),
+        (JobKind::Reset, None) => Err("not in the vault: onboard it first"),
+        (JobKind::Reset, Some(item)) => item
+            .owner
+            .ok_or("its vault item has no owner to read the new password"),
+    }
+}
+
+/// The owners the request's user classes allow (`None`: no restriction).
+async fn owners_in_scope(
+    store: &Store,
+    request: &MprRequest,
+) -> Result<Option<BTreeSet<ProfileId>>, MprError> {
+    if request.scope.user_classes.is_empty() {
+        return Ok(None);
+    }
+    let mut owners = BTreeSet::new();
+    for class in &request.scope.user_classes {
+        owners.extend(store.members(class).await?);
+    }
+    Ok(Some(owners))
+}

@@ -1,0 +1,184 @@
+//! The runner's calls to target systems: set a password, bind to confirm or verify one, with a
+//! bounded number in flight per target and an optional global rate.
+//!
+//! Each connector error is turned into what the journal decides on ([`ApplyOutcome`],
+//! [`Probe`]). The line that matters: a timeout or a dropped connection after the request left
+//! is *uncertain*, never a failure, so the journal confirms by binding before anything else.
+
+use crate::MprError;
+use governor::clock::DefaultClock;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+use latchkey_core::ids::TargetId;
+use latchkey_core::mpr::journal::{ApplyOutcome, Probe};
+use latchkey_core::secret::Password;
+use latchkey_core::target::repo::TargetRepo;
+use latchkey_core::target::{TargetConnector, TargetError};
+use latchkey_core::keys::MasterKey;
+use latchkey_store::Store;
+use latchkey_targets::Connector;
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// One target, ready for the runner.
+#[derive(Debug)]
+struct Lane {
+    connector: Connector,
+    in_flight: Semaphore,
+}
+
+/// The targets of a run, each with its connector and its bound on work in flight.
+#[derive(Debug)]
+pub struct Targets {
+    lanes: BTreeMap<TargetId, Lane>,
+    rate: Option<RateLimiter<NotKeyed, InMemoryState, DefaultClock>>,
+}
+
+impl Targets {
+    /// Connectors for `ids`, `concurrency` operations in flight on each, at most
+    /// `rate_per_second` password changes per second over all of them (evenly spaced: no burst
+    /// at the start).
+    pub async fn open(
+        store: &Store,
+        master: &MasterKey,
+        ids: &[TargetId],
+        concurrency: u32,
+        rate_per_second: Option<u32>,
+    ) -> Result<Self, MprError> {
+        let mut lanes = BTreeMap::new();
+        for id in ids {
+            let stored = store
+                .target(id)
+                .await?
+                .ok_or_else(|| MprError::UnknownTarget(id.clone()))?;
+            let connector = latchkey_targets::credentials::connector(Some(master), &stored)
+                .map_err(|error| MprError::Target {
+                    target: id.clone(),
+                    error,
+                })?;
+            let permits = usize::try_from(concurrency.max(1)).unwrap_or(1);
+            lanes.insert(
+                id.clone(),
+                Lane {
+                    connector,
+                    in_flight: Semaphore::new(permits),
+                },
+            );
+        }
+        let rate = rate_per_second
+            .and_then(NonZeroU32::new)
+            .map(|r| RateLimiter::direct(Quota::per_second(r).allow_burst(NonZeroU32::MIN)));
+        Ok(Self { lanes, rate })
+    }
+
+    fn lane(&self, target: &TargetId) -> Result<&Lane, String> {
+        self.lanes
+            .get(target)
+            .ok_or_else(|| format!("target {target} is not part of this run"))
+    }
+
+    /// Sets `password` on `account` as the service account.
+    pub async fn apply(&self, target: &TargetId, account: &str, password: &Password) -> ApplyOutcome {
+        let lane = match self.lane(target) {
+            Ok(lane) => lane,
+            Err(e) => return ApplyOutcome::Permanent(e),
+        };
+        let Ok(_permit) = lane.in_flight.acquire().await else {
+            return ApplyOutcome::NotSent("the run is stopping".into());
+        };
+        if let Some(rate) = &self.rate {
+            rate.until_ready().await;
+        }
+        let result = lane.connector.set_password(account, password).await;
+        classify_apply(result)
+    }
+
+    /// Binds as `account` with `password`: does the target hold it?
+    pub async fn probe(&self, target: &TargetId, account: &str, password: &Password) -> Probe {
+        let lane = match self.lane(target) {
+            Ok(lane) => lane,
+            Err(e) => return Probe::Unknown(e),
+        };
+        let Ok(_permit) = lane.in_flight.acquire().await else {
+            return Probe::Unknown("the run is stopping".into());
+        };
+        classify_probe(lane.connector.verify_password(account, password).await.map(|_| ()))
+    }
+}
+
+/// A shared handle for the batch tasks.
+pub type SharedTargets = Arc<Targets>;
+
+/// What a password change's result means for the journal.
+pub fn classify_apply(result: Result<(), TargetError>) -> ApplyOutcome {
+    match result {
+        Ok(()) => ApplyOutcome::Applied,
+        Err(TargetError::Refused(refusal)) => ApplyOutcome::Refused(refusal.to_string()),
+        // The request may have reached the target before the answer was lost.
+        Err(e @ (TargetError::Timeout | TargetError::Unreachable(_))) => {
+            ApplyOutcome::Uncertain(e.to_string())
+        }
+        Err(e) => ApplyOutcome::Permanent(e.to_string()),
+    }
+}
+
+/// What a bind's result proves.
+pub fn classify_probe(result: Result<(), TargetError>) -> Probe {
+    match result {
+        // "Must change" comes only with the right password.
+        Ok(()) | Err(TargetError::MustChange) => Probe::Holds,
+        Err(TargetError::BadCredentials) => Probe::DoesNotHold,
+        Err(e) => Probe::Unknown(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use latchkey_core::target::{Refusal, RefusalKind};
+
+    #[test]
+    fn uncertain_outcomes_are_never_failures() {
+        assert_eq!(classify_apply(Ok(())), ApplyOutcome::Applied);
+        assert!(matches!(
+            classify_apply(Err(TargetError::Timeout)),
+            ApplyOutcome::Uncertain(_)
+        ));
+        assert!(matches!(
+            classify_apply(Err(TargetError::Unreachable("reset".into()))),
+            ApplyOutcome::Uncertain(_)
+        ));
+        let refusal = Refusal {
+            kind: RefusalKind::Quality,
+            directory_message: "Password fails quality checking policy".into(),
+        };
+        assert!(matches!(
+            classify_apply(Err(TargetError::Refused(refusal))),
+            ApplyOutcome::Refused(_)
+        ));
+        assert!(matches!(
+            classify_apply(Err(TargetError::NoSuchAccount("uid=x".into()))),
+            ApplyOutcome::Permanent(_)
+        ));
+    }
+
+    #[test]
+    fn only_a_wrong_password_proves_absence() {
+        assert_eq!(classify_probe(Ok(())), Probe::Holds);
+        assert_eq!(classify_probe(Err(TargetError::MustChange)), Probe::Holds);
+        assert_eq!(
+            classify_probe(Err(TargetError::BadCredentials)),
+            Probe::DoesNotHold
+        );
+        assert!(matches!(
+            classify_probe(Err(TargetError::Locked)),
+            Probe::Unknown(_)
+        ));
+        assert!(matches!(
+            classify_probe(Err(TargetError::Timeout)),
+            Probe::Unknown(_)
+        ));
+    }
+}
