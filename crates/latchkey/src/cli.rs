@@ -2,12 +2,14 @@
 //! [`crate::commands`].
 
 mod auth;
+mod mpr;
 mod questions;
 mod targets;
 mod totp;
 
 pub use auth::{AuthcfgCommand, ChainCommand, ExplainArgs, RuleAddArgs, RulesCommand};
 use clap::{Args, Parser, Subcommand};
+pub use mpr::{MprCommand, Operator, StartArgs};
 pub use questions::QuestionsCommand;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -133,6 +135,10 @@ pub enum Command {
     /// Target systems: define, test and discover LDAP directories, Active Directory, PostgreSQL
     #[command(subcommand)]
     Targets(TargetsCommand),
+
+    /// Mass password onboarding and reset: plan, confirm, run, resume, report
+    #[command(subcommand)]
+    Mpr(MprCommand),
 }
 
 /// `latchkey serve`.

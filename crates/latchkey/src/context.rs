@@ -181,6 +181,30 @@ impl Context {
         Ok(ctx)
     }
 
+    /// The master key, if `keys.master_key_file` is configured.
+    pub fn master_key(&self) -> anyhow::Result<Option<latchkey_core::keys::MasterKey>> {
+        let Some(path) = self.config.keys.master_key_file.as_deref() else {
+            return Ok(None);
+        };
+        let text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the master key file {}", path.display()))?,
+        );
+        latchkey_core::keys::MasterKey::parse(&text).map(Some).map_err(|e| {
+            crate::failure::BadInput::error(format!("master key file {}: {e}", path.display()))
+        })
+    }
+
+    /// The master key, required for `what` (a bad-input error naming the setting otherwise).
+    pub fn require_master_key(&self, what: &str) -> anyhow::Result<latchkey_core::keys::MasterKey> {
+        self.master_key()?.ok_or_else(|| {
+            crate::failure::BadInput::error(format!(
+                "{what} are sealed with the master key, and none is configured: set \
+                 keys.master_key_file (make one with `latchkey keys generate FILE`)"
+            ))
+        })
+    }
+
     /// The internal directory (password hashing) over this store.
     pub fn directory(&self) -> anyhow::Result<latchkey_server::directory::InternalDirectory> {
         latchkey_server::directory::InternalDirectory::new(

@@ -65,5 +65,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Questions(command) => commands::questions::run(command, config).await,
         Command::Totp(command) => commands::totp::run(command, config).await,
         Command::Targets(command) => commands::targets::run(command, config).await,
+        Command::Mpr(command) => commands::mpr::run(command, config).await,
     }
 }

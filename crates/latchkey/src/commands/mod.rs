@@ -13,6 +13,8 @@ mod findings;
 mod import;
 pub mod keys;
 mod login_request;
+pub mod mpr;
+mod mpr_progress;
 pub mod policy;
 pub mod questions;
 pub mod rules;

@@ -48,16 +48,7 @@ pub async fn run(command: TargetsCommand, config_flag: Option<&Path>) -> anyhow:
 
 /// The master key, if one is configured.
 fn master_key(ctx: &Context) -> anyhow::Result<Option<MasterKey>> {
-    let Some(path) = ctx.config.keys.master_key_file.as_deref() else {
-        return Ok(None);
-    };
-    let text = Zeroizing::new(
-        std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the master key file {}", path.display()))?,
-    );
-    MasterKey::parse(&text)
-        .map(Some)
-        .map_err(|e| BadInput::error(format!("master key file {}: {e}", path.display())))
+    ctx.master_key()
 }
 
 fn target_id(raw: &str) -> anyhow::Result<TargetId> {

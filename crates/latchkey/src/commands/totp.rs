@@ -2,17 +2,17 @@
 //!
 //! `enrol` draws a secret from the OS, seals it with the master key's `totp` box for that
 //! profile, stores it with the hashes of a fresh set of recovery codes, and prints the
-//! `otpauth://` URI and the codes once: neither can be shown again. (The self-service
-//! enrolment page, where the person proves the app works by typing a code, comes later.)
+//! `otpauth://` URI and the codes once: neither can be shown again. The self-service
+//! page, `/account/totp`, makes the same record through the same [`new_enrolment`], once the
+//! person has proved the app works by typing a code.
 
 use crate::cli::TotpCommand;
 use crate::context::Context;
 use crate::failure::BadInput;
 use crate::output::outln;
-use anyhow::Context as _;
 use latchkey_core::keys::MasterKey;
-use latchkey_core::otp::repo::{BOX_PURPOSE, TotpEnrolment, TotpRepo};
-use latchkey_core::otp::{Totp, TotpParams, TotpSecret, recovery, seal_secret};
+use latchkey_core::otp::repo::{BOX_PURPOSE, TotpRepo};
+use latchkey_core::otp::{Totp, TotpParams, TotpSecret, new_enrolment};
 use latchkey_core::profile::{LoginId, Profile};
 use latchkey_core::repo::{AuditEvent, AuditRepo, ProfileRepo};
 use latchkey_server::os::OsRandom;
@@ -37,16 +37,7 @@ async fn profile(ctx: &Context, login: &str) -> anyhow::Result<Profile> {
 }
 
 fn master_key(ctx: &Context) -> anyhow::Result<MasterKey> {
-    let Some(path) = ctx.config.keys.master_key_file.as_deref() else {
-        return Err(BadInput::error(
-            "TOTP secrets are sealed with the master key, and none is configured: set \
-             keys.master_key_file (make one with `latchkey keys generate FILE`)",
-        ));
-    };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the master key file {}", path.display()))?;
-    MasterKey::parse(&text)
-        .map_err(|e| BadInput::error(format!("master key file {}: {e}", path.display())))
+    ctx.require_master_key("TOTP secrets")
 }
 
 async fn enrol(ctx: &Context, login: &str, replace: bool) -> anyhow::Result<()> {
@@ -63,17 +54,20 @@ async fn enrol(ctx: &Context, login: &str, replace: bool) -> anyhow::Result<()> 
     let secret = TotpSecret::generate(&params, &mut OsRandom);
     let uri = Totp::new(&secret, params)?.enrolment_uri(profile.login_id.as_str())?;
     let secret_box = master.secret_box(BOX_PURPOSE)?;
-    let sealed = seal_secret(&secret, &secret_box, profile.id, &mut OsRandom)?;
-    let (codes, hashes) = recovery::generate(recovery::DEFAULT_COUNT, &mut OsRandom)?;
     let now = OffsetDateTime::now_utc();
-    let enrolment = TotpEnrolment {
-        profile: profile.id,
-        sealed_secret: sealed,
+    let made = new_enrolment(
+        &secret,
         params,
-        last_used_step: None,
-        enrolled_at: now,
-    };
-    ctx.store.save_totp_enrolment(&enrolment, &hashes).await?;
+        &secret_box,
+        profile.id,
+        None,
+        now,
+        &mut OsRandom,
+    )?;
+    ctx.store
+        .save_totp_enrolment(&made.record, &made.recovery_hashes)
+        .await?;
+    let codes = made.recovery_codes;
     audit(ctx, &profile, "totp.enrol", now).await;
     outln!(
         "enrolled an authenticator for {}. Shown once, never again:",
