@@ -19,6 +19,7 @@ pub mod authcfg;
 pub mod chain;
 pub mod condition;
 pub mod device;
+pub mod enrolment;
 pub mod ids;
 pub mod keys;
 pub mod mpr;

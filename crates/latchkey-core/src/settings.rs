@@ -53,6 +53,8 @@ pub enum ValueKind {
     },
     /// An identifier (target id, template id, attribute name).
     Name,
+    /// One of a fixed list of words (compared case-insensitively).
+    OneOf(&'static [&'static str]),
 }
 
 /// A setting Latchkey knows about.
@@ -96,11 +98,16 @@ pub const NS_AUTH: &str = "AUTH";
 pub const NS_ONBOARD: &str = "MASS_PASSWORD_ONBOARD";
 /// Namespace of mass reset settings.
 pub const NS_RESET: &str = "MASS_PASSWORD_RESET";
+/// Namespace of the password policy (see [`crate::password_policy::config`]).
+pub const NS_PASSWORD_POLICY: &str = "PASSWORD_POLICY";
 
 const BATCH: ValueKind = ValueKind::UInt {
     min: 1,
     max: 100_000,
 };
+
+/// Per-kind minimums of the password policy.
+const COMPOSITION: ValueKind = ValueKind::UInt { min: 0, max: 1024 };
 
 /// The registry of known settings.
 pub const KNOWN: &[KnownSetting] = &[
@@ -208,6 +215,196 @@ pub const KNOWN: &[KnownSetting] = &[
         Some("true"),
         "write a mass reset report",
     ),
+    known(
+        NS_ONBOARD,
+        "CONCURRENCY",
+        false,
+        ValueKind::UInt { min: 1, max: 256 },
+        Some("8"),
+        "password changes in flight per target",
+    ),
+    known(
+        NS_ONBOARD,
+        "RATE_PER_SECOND",
+        false,
+        ValueKind::UInt {
+            min: 0,
+            max: 1_000_000,
+        },
+        Some("0"),
+        "at most this many password changes per second over all targets (0: no limit)",
+    ),
+    known(
+        NS_ONBOARD,
+        "RETRY_BUDGET",
+        false,
+        ValueKind::UInt { min: 0, max: 1000 },
+        Some("5"),
+        "transient failures of an account before it waits for an operator (orphaned)",
+    ),
+    known(
+        NS_ONBOARD,
+        "REFUSAL_BUDGET",
+        false,
+        ValueKind::UInt { min: 1, max: 100 },
+        Some("3"),
+        "policy refusals of an account, each with a fresh password, before it fails",
+    ),
+    known(
+        NS_ONBOARD,
+        "VERIFY",
+        false,
+        ValueKind::Bool,
+        Some("true"),
+        "bind with each new password after it is stored in the vault",
+    ),
+    known(
+        NS_RESET,
+        "CONCURRENCY",
+        false,
+        ValueKind::UInt { min: 1, max: 256 },
+        Some("8"),
+        "password changes in flight per target",
+    ),
+    known(
+        NS_RESET,
+        "RATE_PER_SECOND",
+        false,
+        ValueKind::UInt {
+            min: 0,
+            max: 1_000_000,
+        },
+        Some("0"),
+        "at most this many password changes per second over all targets (0: no limit)",
+    ),
+    known(
+        NS_RESET,
+        "RETRY_BUDGET",
+        false,
+        ValueKind::UInt { min: 0, max: 1000 },
+        Some("5"),
+        "transient failures of an account before it waits for an operator (orphaned)",
+    ),
+    known(
+        NS_RESET,
+        "REFUSAL_BUDGET",
+        false,
+        ValueKind::UInt { min: 1, max: 100 },
+        Some("3"),
+        "policy refusals of an account, each with a fresh password, before it fails",
+    ),
+    known(
+        NS_RESET,
+        "VERIFY",
+        false,
+        ValueKind::Bool,
+        Some("true"),
+        "bind with each new password after it is stored in the vault",
+    ),
+    known(
+        crate::enrolment::NS_ENROLMENT,
+        "TOTP",
+        false,
+        ValueKind::OneOf(crate::enrolment::MODES),
+        Some("offer"),
+        "authenticator-app enrolment: off, offer, force (after sign-in until done) or force_allow_skip",
+    ),
+    known(
+        crate::enrolment::NS_ENROLMENT,
+        "QUESTIONS",
+        false,
+        ValueKind::OneOf(crate::enrolment::MODES),
+        Some("offer"),
+        "security-question enrolment: off, offer, force (after sign-in until done) or force_allow_skip",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "MIN_LENGTH",
+        false,
+        ValueKind::UInt { min: 8, max: 1024 },
+        Some("8"),
+        "fewest characters of a new password (after NFKC)",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "MAX_LENGTH",
+        false,
+        ValueKind::UInt { min: 64, max: 1024 },
+        Some("128"),
+        "most characters of a new password; a longer one is refused, never cut",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "HISTORY",
+        false,
+        ValueKind::UInt { min: 0, max: 24 },
+        Some("5"),
+        "how many previous passwords may not be used again (0: no history rule)",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "MIN_LOWER",
+        false,
+        COMPOSITION,
+        Some("0"),
+        "fewest lower-case letters (composition rules are off by default)",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "MIN_UPPER",
+        false,
+        COMPOSITION,
+        Some("0"),
+        "fewest upper-case letters",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "MIN_DIGITS",
+        false,
+        COMPOSITION,
+        Some("0"),
+        "fewest digits",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "MIN_SYMBOLS",
+        false,
+        COMPOSITION,
+        Some("0"),
+        "fewest symbols (neither letter nor digit)",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "MIN_CLASSES",
+        false,
+        ValueKind::UInt { min: 0, max: 5 },
+        Some("0"),
+        "fewest kinds of character out of five (Active Directory complexity is 3)",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "MIN_STRENGTH",
+        false,
+        ValueKind::UInt { min: 0, max: 4 },
+        Some("2"),
+        "lowest strength score (zxcvbn, 0-4) accepted (0: no strength rule)",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "CHECK_USER_ATTRIBUTES",
+        false,
+        ValueKind::Bool,
+        Some("true"),
+        "refuse passwords containing the login id, name or mail local part",
+    ),
+    known(
+        NS_PASSWORD_POLICY,
+        "BLOCKLIST_FILE",
+        false,
+        ValueKind::Text,
+        None,
+        "a file of extra blocked passwords, one per line, added to the shipped list at start-up",
+    ),
 ];
 
 /// Looks a setting up in the registry (names are case-insensitive here).
@@ -272,6 +469,7 @@ impl ValueKind {
             ValueKind::Bool => "true or false".into(),
             ValueKind::UInt { min, max } => format!("a whole number from {min} to {max}"),
             ValueKind::Name => "a name made of letters, digits, '_' and '-'".into(),
+            ValueKind::OneOf(words) => format!("one of {}", words.join(", ")),
         }
     }
 
@@ -284,6 +482,7 @@ impl ValueKind {
                 .parse::<u64>()
                 .is_ok_and(|n| (min..=max).contains(&n)),
             ValueKind::Name => crate::ids::validate_name(value, 128).is_ok(),
+            ValueKind::OneOf(words) => words.iter().any(|w| w.eq_ignore_ascii_case(value.trim())),
         }
     }
 }

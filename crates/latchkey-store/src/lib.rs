@@ -17,6 +17,7 @@ mod migrations;
 mod mpr;
 mod mpr_batch;
 mod outbox;
+mod password_history;
 mod profiles;
 mod questions;
 mod sessions;

@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "credential vault and mass password runs",
         sql: include_str!("../migrations/0007_vault_and_mass_reset.sql"),
     },
+    Migration {
+        version: 8,
+        name: "password history",
+        sql: include_str!("../migrations/0008_password_history.sql"),
+    },
 ];
 
 /// Fills the per-database placeholders.

@@ -117,6 +117,21 @@ pub(crate) async fn write_batch(
     }
     let e = encode(job, batch);
     write_tx!(store, |tx| {
+        if let Some(runner) = &batch.runner {
+            let held =
+                sqlx::query("UPDATE mpr_jobs SET runner = runner WHERE id = $1 AND runner = $2")
+                    .bind(&e.job)
+                    .bind(runner)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+            if held == 0 {
+                return Err(RepoError::Conflict(format!(
+                    "a runner other than {runner} holding run {job}"
+                )));
+            }
+        }
         for write in &batch.vault {
             write_vault(&mut *tx, write).await?;
         }

@@ -109,27 +109,31 @@ pub struct Scope {
     pub accounts: Vec<String>,
 }
 
-/// What the vault side of a run uses (seed 000's `MASS_PASSWORD_ONBOARD` settings).
+/// The vault side of a run (seed 000's `MASS_PASSWORD_ONBOARD` settings and
+/// `MASS_PASSWORD_RESET VAULT_LINK_ATTRIBUTE`): which template new items copy, and the names of
+/// the item fields that carry the owner, the account, its user name and its collection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VaultMapping {
-    /// The template item to clone for new items (by name), if any.
+    /// The template item to clone for new items (by name or id), if any.
     pub template: Option<String>,
-    /// The profile attribute whose value goes into the item's `assocID` field.
-    pub association_attribute: String,
-    /// The account attribute whose value goes into the item's collection.
-    pub group_attribute: Option<String>,
-    /// The account attribute whose value goes into the item's `username` field (default: the
-    /// account's name on its target).
-    pub username_attribute: Option<String>,
+    /// The field naming the owner (their login id); `assocID` by default.
+    pub association_field: String,
+    /// The field naming the account (`TARGET/account`); `AccountLink` by default.
+    pub link_field: String,
+    /// The field holding the account's name on its target; `username` by default.
+    pub username_field: String,
+    /// The field naming the item's collection (the target id), if wanted.
+    pub group_field: Option<String>,
 }
 
 impl Default for VaultMapping {
     fn default() -> Self {
         Self {
             template: None,
-            association_attribute: "mail".into(),
-            group_attribute: None,
-            username_attribute: None,
+            association_field: crate::vault::FIELD_ASSOCIATION.into(),
+            link_field: crate::vault::FIELD_ACCOUNT_LINK.into(),
+            username_field: crate::vault::FIELD_USERNAME.into(),
+            group_field: None,
         }
     }
 }
@@ -236,7 +240,7 @@ impl MprRequest {
             kind,
             targets,
             scope: Scope::default(),
-            batch_size: number("BATCH_SIZE", 200, 1, 10_000)?,
+            batch_size: number("BATCH_SIZE", 500, 1, 100_000)?,
             concurrency: number("CONCURRENCY", 8, 1, 256)?,
             rate_per_second: (rate > 0).then_some(rate),
             retry_budget: number("RETRY_BUDGET", 5, 0, 1_000)?,
@@ -244,12 +248,18 @@ impl MprRequest {
             verify: flag("VERIFY", true)?,
             dry_run: false,
             report: flag("REPORT", true)?,
-            vault: VaultMapping {
-                template: text(onboard, "VAULT_TARGET_TEMPLATE_ID"),
-                association_attribute: text(onboard, "VAULT_TARGET_ASSOCIATION_ATTRIBUTE")
-                    .unwrap_or_else(|| "mail".into()),
-                group_attribute: text(onboard, "VAULT_TARGET_GROUP_ATTRIBUTE"),
-                username_attribute: text(onboard, "VAULT_TARGET_USERNAME_ATTRIBUTE"),
+            vault: {
+                let defaults = VaultMapping::default();
+                VaultMapping {
+                    template: text(onboard, "VAULT_TARGET_TEMPLATE_ID"),
+                    association_field: text(onboard, "VAULT_TARGET_ASSOCIATION_ATTRIBUTE")
+                        .unwrap_or(defaults.association_field),
+                    link_field: text("MASS_PASSWORD_RESET", "VAULT_LINK_ATTRIBUTE")
+                        .unwrap_or(defaults.link_field),
+                    username_field: text(onboard, "VAULT_TARGET_USERNAME_ATTRIBUTE")
+                        .unwrap_or(defaults.username_field),
+                    group_field: text(onboard, "VAULT_TARGET_GROUP_ATTRIBUTE"),
+                }
             },
         })
     }
@@ -276,4 +286,97 @@ pub struct MprJob {
     pub runner: Option<String>,
     /// The runner's lease ends (it renews while it works).
     pub lease_until: Option<OffsetDateTime>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::SettingRow;
+
+    fn settings(rows: &[(&str, &str, &str)]) -> Settings {
+        Settings::new(
+            rows.iter()
+                .map(|(namespace, setting, value)| SettingRow {
+                    namespace: (*namespace).into(),
+                    setting: (*setting).into(),
+                    value: (*value).into(),
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_settings_table_makes_the_request() {
+        let s = settings(&[
+            ("MASS_PASSWORD_RESET", "TARGETS", "LDAP"),
+            ("MASS_PASSWORD_RESET", "TARGETS", "AD"),
+            ("MASS_PASSWORD_RESET", "TARGETS", "LDAP"),
+            ("MASS_PASSWORD_RESET", "BATCH_SIZE", "50"),
+            ("MASS_PASSWORD_RESET", "VERIFY", "no"),
+            ("MASS_PASSWORD_RESET", "RATE_PER_SECOND", "0"),
+            ("MASS_PASSWORD_RESET", "VAULT_LINK_ATTRIBUTE", "Link"),
+            (
+                "MASS_PASSWORD_ONBOARD",
+                "VAULT_TARGET_TEMPLATE_ID",
+                "template",
+            ),
+            (
+                "MASS_PASSWORD_ONBOARD",
+                "VAULT_TARGET_GROUP_ATTRIBUTE",
+                "collectionIds",
+            ),
+        ]);
+        let reset = MprRequest::from_settings(JobKind::Reset, &s).unwrap();
+        let names: Vec<&str> = reset.targets.iter().map(TargetId::as_str).collect();
+        assert_eq!(names, ["LDAP", "AD"], "repeated targets count once");
+        assert_eq!((reset.batch_size, reset.verify), (50, false));
+        assert_eq!(reset.rate_per_second, None);
+        assert_eq!((reset.concurrency, reset.retry_budget), (8, 5));
+        assert_eq!(reset.vault.link_field, "Link");
+        assert_eq!(reset.vault.association_field, "assocID");
+        assert_eq!(reset.vault.group_field.as_deref(), Some("collectionIds"));
+        // Onboarding has no targets of its own here: it takes the reset's, and its own defaults.
+        let onboard = MprRequest::from_settings(JobKind::Onboard, &s).unwrap();
+        assert_eq!(onboard.targets.len(), 2);
+        assert_eq!(onboard.batch_size, 500, "the registry's default");
+        assert_eq!(onboard.vault.template.as_deref(), Some("template"));
+    }
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        let none = MprRequest::from_settings(JobKind::Reset, &settings(&[])).unwrap_err();
+        assert_eq!(none.setting, "TARGETS");
+        assert!(none.to_string().contains("latchkey settings add"), "{none}");
+        for (setting, value) in [
+            ("BATCH_SIZE", "0"),
+            ("BATCH_SIZE", "many"),
+            ("CONCURRENCY", "1000"),
+            ("VERIFY", "maybe"),
+            ("TARGETS", "not a target!"),
+        ] {
+            let s = settings(&[
+                ("MASS_PASSWORD_RESET", "TARGETS", "LDAP"),
+                ("MASS_PASSWORD_RESET", setting, value),
+            ]);
+            let e = MprRequest::from_settings(JobKind::Reset, &s).unwrap_err();
+            assert_eq!(e.setting, setting, "{e}");
+            assert!(e.to_string().starts_with("MASS_PASSWORD_RESET "), "{e}");
+        }
+    }
+
+    #[test]
+    fn kinds_and_statuses_round_trip() {
+        for kind in [JobKind::Onboard, JobKind::Reset] {
+            assert_eq!(kind.as_str().parse::<JobKind>().unwrap(), kind);
+        }
+        for status in [
+            JobStatus::Running,
+            JobStatus::Paused,
+            JobStatus::Cancelled,
+            JobStatus::Finished,
+        ] {
+            assert_eq!(status.as_str().parse::<JobStatus>().unwrap(), status);
+        }
+        assert!("later".parse::<JobStatus>().is_err());
+    }
 }

@@ -64,6 +64,11 @@ pub struct BatchWrite {
     pub revoke_owners: Vec<ProfileId>,
     /// Accounts whose lock this run gives back (their entries reached a final state).
     pub release_locks: Vec<AccountId>,
+    /// The runner that must still hold the run's lease for the write to apply (`Conflict`
+    /// otherwise, and nothing is written): a runner that lost its lease to another process
+    /// cannot write behind the new one's back. `None` for writes outside a runner (planning,
+    /// an operator's resume).
+    pub runner: Option<String>,
 }
 
 impl BatchWrite {

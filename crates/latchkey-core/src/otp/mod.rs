@@ -22,6 +22,7 @@
 //! with anything else may get codes that never match. SHA-256/SHA-512 and 8 digits are there
 //! for operators whose tokens support them. HMAC-SHA-1 is not weakened by SHA-1 collisions.
 
+mod enrolment;
 mod recovery_codes;
 pub mod repo;
 mod totp;
@@ -31,6 +32,7 @@ mod tests;
 #[cfg(test)]
 mod vectors;
 
+pub use enrolment::{NewEnrolment, new_enrolment};
 pub use totp::{
     ISSUER, Totp, TotpAlgorithm, TotpCheck, TotpParams, TotpSecret, open_secret, seal_secret,
     totp_aad,

@@ -30,8 +30,10 @@
 
 pub mod blocklist;
 pub mod classes;
+pub mod config;
 pub mod history;
 pub mod policy;
+pub mod repo;
 pub mod rule;
 pub mod strength;
 pub mod user;

@@ -13,6 +13,7 @@ mod common;
 mod mpr;
 mod mpr_batch;
 mod outbox;
+mod password_history;
 mod questions;
 mod repositories;
 mod totp;

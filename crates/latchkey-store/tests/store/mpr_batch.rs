@@ -59,6 +59,7 @@ fn commit_batch(entries: &[Entry], it: &VaultItem, version: i64) -> BatchWrite {
         report: vec![report_row(0), report_row(1)],
         revoke_owners: Vec::new(),
         release_locks: vec![entries[0].account, entries[2].account],
+        runner: None,
     }
 }
 
@@ -83,6 +84,22 @@ on_both!(a_conflicting_batch_writes_nothing, |store| {
     );
     assert_eq!(store.item(it.id).await.unwrap(), Some(it.clone()));
     assert!(store.history(it.id).await.unwrap().is_empty());
+
+    // A runner that no longer holds the run writes nothing, even a batch that would apply.
+    let t = now();
+    assert!(
+        store
+            .take_lease(j.id, "new-runner", t, t + time::Duration::minutes(1), None)
+            .await
+            .unwrap()
+    );
+    let mut stale = commit_batch(&entries, &it, 1);
+    stale.runner = Some("old-runner".into());
+    let err = store.write_batch(j.id, &stale).await.unwrap_err();
+    assert!(matches!(err, RepoError::Conflict(_)), "{err:?}");
+    assert_eq!(all_entries(store, j.id).await, before);
+    assert_eq!(store.item(it.id).await.unwrap(), Some(it.clone()));
+    store.release_lease(j.id, "new-runner").await.unwrap();
 
     // An entry that is not in the run also rolls the batch back (after the vault write).
     let mut stray = commit_batch(&entries, &it, 1);
@@ -286,6 +303,7 @@ on_both!(timings_for_a_large_plan_and_full_batches, |store| {
         report: (0..500).map(report_row).collect(),
         revoke_owners: part.iter().filter_map(|e| e.owner).collect(),
         release_locks: accounts.clone(),
+        runner: None,
     };
     let onboard = batch(
         items.iter().cloned().map(VaultWrite::Create).collect(),
