@@ -6,8 +6,8 @@
 //! the owners' sessions and reset links, and gives back the locks of finished accounts.
 //! Target calls run concurrently, bounded per target by [`Targets`](crate::target_io::Targets).
 
-use crate::context::Context;
 use crate::MprError;
+use crate::context::Context;
 use latchkey_core::ids::AccountId;
 use latchkey_core::mpr::journal::{
     Entry, EntryState, NextStep, Pending, Transition, after_apply, after_commit, after_confirm,
@@ -72,7 +72,7 @@ where
     R: RandomSource + Clone + Send + Sync + 'static,
 {
     let mut stats = BatchStats::default();
-    let mut write = BatchWrite::default();
+    let mut write = ctx.new_write();
     let planned: Vec<AccountId> = entries
         .iter()
         .filter(|e| e.state == EntryState::Planned)
@@ -214,7 +214,7 @@ where
                 .filter_map(|i| i.account.map(|a| (a, i)))
                 .collect()
         };
-        let mut write = BatchWrite::default();
+        let mut write = ctx.new_write();
         let mut rng = ctx.rng.clone();
         let mut next = Vec::new();
         for w in &work {
@@ -230,12 +230,8 @@ where
                     Some(p) => p.clone(),
                     None => ctx.open_pending(&w.entry)?,
                 };
-                let vault_write = ctx.vault_write(
-                    &w.entry,
-                    items.get(&w.entry.account),
-                    &password,
-                    &mut rng,
-                )?;
+                let vault_write =
+                    ctx.vault_write(&w.entry, items.get(&w.entry.account), &password, &mut rng)?;
                 w.entry.vault_item = Some(vault_write.item_id());
                 write.vault.push(vault_write);
                 if let Some(owner) = w.entry.owner {
@@ -317,7 +313,7 @@ where
             spawn_verify(ctx, &mut tasks, w);
         }
     }
-    let mut write = BatchWrite::default();
+    let mut write = ctx.new_write();
     while let Some(joined) = tasks.join_next().await {
         let w = joined.map_err(|e| MprError::Crypto(format!("a target task failed: {e}")))?;
         if w.entry.state == EntryState::Committed {
@@ -393,7 +389,7 @@ async fn flush<R: RandomSource>(ctx: &Context<R>, write: &mut BatchWrite) -> Res
         return Ok(());
     }
     ctx.store
-        .write_batch(ctx.job.id, &std::mem::take(write))
+        .write_batch(ctx.job.id, &std::mem::replace(write, ctx.new_write()))
         .await?;
     Ok(())
 }

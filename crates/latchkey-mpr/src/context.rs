@@ -3,17 +3,19 @@
 
 use crate::MprError;
 use crate::target_io::Targets;
-use latchkey_core::account::Account;
-use latchkey_core::ids::{AccountId, ProfileId};
+use latchkey_core::ids::ProfileId;
 use latchkey_core::keys::MasterKey;
 use latchkey_core::mpr::generate::{GeneratorPolicy, generate};
 use latchkey_core::mpr::job::{JobKind, MprJob};
 use latchkey_core::mpr::journal::{Budgets, Entry};
+use latchkey_core::mpr::repo::BatchWrite;
 use latchkey_core::random::RandomSource;
-use latchkey_core::repo::{AccountRepo, ProfileRepo};
+use latchkey_core::repo::ProfileRepo;
 use latchkey_core::secret::Password;
-use latchkey_core::secretbox::{SecretBox, Sealed};
-use latchkey_core::vault::{VaultItem, VaultRepo, VaultWrite};
+use latchkey_core::secretbox::{Sealed, SecretBox};
+use latchkey_core::vault::{
+    FIELD_ACCOUNT_LINK, FIELD_ASSOCIATION, FIELD_USERNAME, VaultItem, VaultWrite,
+};
 use latchkey_store::Store;
 use latchkey_vault::{Envelope, ItemSpec};
 use std::collections::BTreeMap;
@@ -22,13 +24,6 @@ use time::OffsetDateTime;
 
 /// The master key's purpose for pending passwords in the journal.
 pub const JOURNAL_PURPOSE: &str = "mpr-journal";
-
-/// An owner, as items and reports name them.
-#[derive(Debug, Clone)]
-struct Owner {
-    login: String,
-    association: Option<String>,
-}
 
 /// Shared by the batches of one run.
 #[derive(Debug)]
@@ -43,11 +38,12 @@ pub struct Context<R> {
     pub budgets: Budgets,
     /// Randomness (a CSPRNG whose clones draw independently: the OS's).
     pub rng: R,
+    /// The runner holding the run's lease; every batch write checks it still does.
+    pub runner: String,
     journal: SecretBox,
     envelope: Envelope,
     policy: GeneratorPolicy,
-    owners: BTreeMap<ProfileId, Owner>,
-    accounts: BTreeMap<AccountId, Account>,
+    owners: BTreeMap<ProfileId, String>,
     template: Option<VaultItem>,
 }
 
@@ -58,6 +54,7 @@ impl<R: RandomSource> Context<R> {
         master: &MasterKey,
         job: MprJob,
         rng: R,
+        runner: String,
     ) -> Result<Self, MprError> {
         let request = &job.request;
         let targets = Targets::open(
@@ -71,32 +68,12 @@ impl<R: RandomSource> Context<R> {
         let journal = master
             .secret_box(JOURNAL_PURPOSE)
             .map_err(|e| MprError::Crypto(e.to_string()))?;
-        let envelope =
-            Envelope::new(master, &[]).map_err(|e| MprError::Crypto(e.to_string()))?;
-        let owners = load_owners(store, &request.vault.association_attribute).await?;
-        let mut accounts = BTreeMap::new();
-        let mut template = None;
-        if request.kind == JobKind::Onboard {
-            for target in &request.targets {
-                for account in store.accounts_of_target(target).await? {
-                    accounts.insert(account.id, account);
-                }
-            }
-            if let Some(name) = &request.vault.template {
-                template = Some(
-                    store
-                        .templates()
-                        .await?
-                        .into_iter()
-                        .find(|t| &t.name == name || t.id.to_string() == *name)
-                        .ok_or_else(|| {
-                            MprError::Crypto(format!(
-                                "MASS_PASSWORD_ONBOARD VAULT_TARGET_TEMPLATE_ID: no vault template {name:?}"
-                            ))
-                        })?,
-                );
-            }
-        }
+        let envelope = Envelope::new(master, &[]).map_err(|e| MprError::Crypto(e.to_string()))?;
+        let owners = load_owners(store).await?;
+        let template = match (&request.vault.template, request.kind) {
+            (Some(name), JobKind::Onboard) => Some(crate::plan::template(store, name).await?),
+            _ => None,
+        };
         Ok(Self {
             store: store.clone(),
             budgets: Budgets {
@@ -106,13 +83,21 @@ impl<R: RandomSource> Context<R> {
             job,
             targets: Arc::new(targets),
             rng,
+            runner,
             journal,
             envelope,
             policy: GeneratorPolicy::default(),
             owners,
-            accounts,
             template,
         })
+    }
+
+    /// An empty batch write that applies only while this runner holds the run.
+    pub fn new_write(&self) -> BatchWrite {
+        BatchWrite {
+            runner: Some(self.runner.clone()),
+            ..BatchWrite::default()
+        }
     }
 
     /// Whether committed passwords are verified by binding.
@@ -182,30 +167,47 @@ impl<R: RandomSource> Context<R> {
             MprError::Crypto(format!("account {} has no owner", entry.account_name))
         })?;
         let mapping = &self.job.request.vault;
-        let account = self.accounts.get(&entry.account);
-        let attribute = |name: &Option<String>| {
-            name.as_deref()
-                .and_then(|n| account.and_then(|a| a.attributes.get(n).first().cloned()))
-        };
         let spec = ItemSpec {
             name: format!("{}: {}", entry.target, entry.account_name),
             owner,
-            collection: attribute(&mapping.group_attribute),
+            collection: None,
             account: Some(entry.account),
-            username: attribute(&mapping.username_attribute)
-                .or_else(|| Some(entry.account_name.clone())),
+            username: Some(entry.account_name.clone()),
             account_link: Some(format!("{}/{}", entry.target, entry.account_name)),
-            association: self.owners.get(&owner).and_then(|o| o.association.clone()),
+            association: self.owners.get(&owner).cloned(),
             password: Some(password.clone()),
         };
-        latchkey_vault::new_item(&self.envelope, &spec, self.template.as_ref(), now, rng)
-            .map_err(crypto)
+        let mut write =
+            latchkey_vault::new_item(&self.envelope, &spec, self.template.as_ref(), now, rng)
+                .map_err(crypto)?;
+        if let VaultWrite::Create(item) = &mut write {
+            // The settings may name the fields differently from the built-in names.
+            for (ours, theirs) in [
+                (FIELD_ASSOCIATION, &mapping.association_field),
+                (FIELD_ACCOUNT_LINK, &mapping.link_field),
+                (FIELD_USERNAME, &mapping.username_field),
+            ] {
+                if ours != theirs.as_str()
+                    && let Some(value) = item.fields.remove(ours)
+                {
+                    item.fields.insert(theirs.clone(), value);
+                }
+            }
+            if let Some(field) = &mapping.group_field {
+                item.fields.insert(field.clone(), entry.target.to_string());
+                item.collection = Some(entry.target.to_string());
+            }
+        }
+        Ok(write)
     }
 
     /// Opens the current secret of a vault item (the runner's own check, not a person's read).
     pub fn open_item(&self, item: &VaultItem) -> Result<Password, MprError> {
         let (Some(wrapped), Some(secret)) = (&item.wrapped_key, &item.secret) else {
-            return Err(MprError::Crypto(format!("vault item {} has no secret", item.name)));
+            return Err(MprError::Crypto(format!(
+                "vault item {} has no secret",
+                item.name
+            )));
         };
         let key = self
             .envelope
@@ -221,17 +223,14 @@ impl<R: RandomSource> Context<R> {
         entry.owner.map(|o| {
             self.owners
                 .get(&o)
-                .map(|owner| owner.login.clone())
+                .cloned()
                 .unwrap_or_else(|| o.to_string())
         })
     }
 }
 
-/// Every profile's login id and association value, read in pages.
-async fn load_owners(
-    store: &Store,
-    association_attribute: &str,
-) -> Result<BTreeMap<ProfileId, Owner>, MprError> {
+/// Every profile's login id, read in pages.
+async fn load_owners(store: &Store) -> Result<BTreeMap<ProfileId, String>, MprError> {
     let mut owners = BTreeMap::new();
     let mut after = None;
     loop {
@@ -240,15 +239,7 @@ async fn load_owners(
             break;
         };
         after = Some(last.login_id.clone());
-        for p in page {
-            owners.insert(
-                p.id,
-                Owner {
-                    login: p.login_id.to_string(),
-                    association: p.attributes.get(association_attribute).first().cloned(),
-                },
-            );
-        }
+        owners.extend(page.into_iter().map(|p| (p.id, p.login_id.to_string())));
     }
     Ok(owners)
 }

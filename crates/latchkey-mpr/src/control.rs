@@ -9,8 +9,8 @@ use crate::MprError;
 use latchkey_core::ids::MprJobId;
 use latchkey_core::mpr::job::{JobStatus, MprJob};
 use latchkey_core::mpr::journal::{EntryState, retry_orphan};
-use latchkey_core::mpr::report::ReportRow;
 use latchkey_core::mpr::repo::{BatchWrite, EntryUpdate, MprRepo, PendingWrite, StateCounts};
+use latchkey_core::mpr::report::ReportRow;
 use latchkey_store::Store;
 use time::OffsetDateTime;
 
@@ -157,7 +157,14 @@ pub async fn resume(store: &Store, job: MprJobId, by: &str) -> Result<u64, MprEr
     } else {
         &[JobStatus::Paused, JobStatus::Running]
     };
-    change(store, job, from, JobStatus::Running, "there is nothing to resume").await?;
+    change(
+        store,
+        job,
+        from,
+        JobStatus::Running,
+        "there is nothing to resume",
+    )
+    .await?;
     audit(store, job, "mpr.resume", by).await?;
     Ok(revived)
 }

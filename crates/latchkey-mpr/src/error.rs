@@ -25,6 +25,11 @@ pub enum MprError {
     /// The store failed.
     #[error("{0}")]
     Repo(#[from] RepoError),
+    /// The onboarding template named in the settings does not exist.
+    #[error(
+        "MASS_PASSWORD_ONBOARD VAULT_TARGET_TEMPLATE_ID: there is no vault template {0:?}; create it first or unset the setting"
+    )]
+    NoTemplate(String),
     /// The vault and the journal need the master key.
     #[error(
         "no master key is configured (keys.master_key_file): the vault and the run's journal are sealed with it"

@@ -41,7 +41,9 @@ pub fn is_dead_local_runner(runner: &str) -> bool {
     }
     let pid = pid.split_once('/').map_or(pid, |(pid, _)| pid);
     match pid.parse::<u32>() {
-        Ok(pid) if pid != std::process::id() => !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        Ok(pid) if pid != std::process::id() => {
+            !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        }
         _ => false,
     }
 }
@@ -69,7 +71,10 @@ impl Lease {
             .runner
             .as_deref()
             .filter(|holder| is_dead_local_runner(holder));
-        if !store.take_lease(job, runner, now, now + length, steal).await? {
+        if !store
+            .take_lease(job, runner, now, now + length, steal)
+            .await?
+        {
             return Err(MprError::Busy {
                 job,
                 runner: current.runner.unwrap_or_else(|| "another process".into()),
@@ -82,14 +87,19 @@ impl Lease {
                 loop {
                     tokio::time::sleep(length / 3).await;
                     let now = OffsetDateTime::now_utc();
-                    match store.take_lease(job, &runner, now, now + length, None).await {
+                    match store
+                        .take_lease(job, &runner, now, now + length, None)
+                        .await
+                    {
                         Ok(true) => {}
                         Ok(false) => {
                             lost.store(true, Ordering::SeqCst);
                             return;
                         }
                         // The database may be back before the lease ends; try again.
-                        Err(e) => tracing::warn!(job = %job, error = %e, "could not renew the run's lease"),
+                        Err(e) => {
+                            tracing::warn!(job = %job, error = %e, "could not renew the run's lease")
+                        }
                     }
                 }
             })
@@ -134,7 +144,10 @@ mod tests {
         // PIDs above the kernel's maximum never exist.
         assert!(is_dead_local_runner(&format!("{host}:4294967/3")));
         assert!(is_dead_local_runner(&format!("{host}:4294967")));
-        assert!(!is_dead_local_runner("other-host:4294967/1"), "other hosts are not judged");
+        assert!(
+            !is_dead_local_runner("other-host:4294967/1"),
+            "other hosts are not judged"
+        );
         assert!(!is_dead_local_runner("garbage"));
     }
 }

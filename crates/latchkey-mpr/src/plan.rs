@@ -43,10 +43,7 @@ impl Plan {
 
     /// Accounts skipped.
     pub fn skipped(&self) -> u64 {
-        self.targets
-            .values()
-            .flat_map(|t| t.skipped.values())
-            .sum()
+        self.targets.values().flat_map(|t| t.skipped.values()).sum()
     }
 }
 
@@ -57,6 +54,9 @@ pub async fn plan(
     job: MprJobId,
     now: OffsetDateTime,
 ) -> Result<Plan, MprError> {
+    if let (Some(name), JobKind::Onboard) = (&request.vault.template, request.kind) {
+        template(store, name).await?;
+    }
     let owners_in_scope = owners_in_scope(store, request).await?;
     let wanted_names: BTreeSet<String> = request
         .scope
@@ -159,4 +159,14 @@ async fn owners_in_scope(
         owners.extend(store.members(class).await?);
     }
     Ok(Some(owners))
+}
+
+/// The template item onboarding clones, by name or id.
+pub async fn template(store: &Store, name: &str) -> Result<VaultItem, MprError> {
+    store
+        .templates()
+        .await?
+        .into_iter()
+        .find(|t| t.name == name || t.id.to_string() == name)
+        .ok_or_else(|| MprError::NoTemplate(name.to_owned()))
 }

@@ -16,8 +16,8 @@ use latchkey_core::ids::{AccountId, MprJobId};
 use latchkey_core::keys::MasterKey;
 use latchkey_core::mpr::job::{JobStatus, MprJob, MprRequest};
 use latchkey_core::mpr::journal::EntryState;
-use latchkey_core::mpr::report::{Outcome, Phase, ReportRow};
 use latchkey_core::mpr::repo::{BatchWrite, MprRepo, StateCounts};
+use latchkey_core::mpr::report::{Outcome, Phase, ReportRow};
 use latchkey_core::random::RandomSource;
 use latchkey_store::Store;
 use std::sync::Arc;
@@ -182,7 +182,7 @@ where
 {
     let id = job.id;
     let batch_size = job.request.batch_size.max(1);
-    let ctx = Arc::new(Context::load(store, master, job, rng).await?);
+    let ctx = Arc::new(Context::load(store, master, job, rng, options.runner.clone()).await?);
     let mut backoff = options.first_backoff;
     let mut waiting_since: Option<tokio::time::Instant> = None;
     loop {
@@ -310,16 +310,22 @@ async fn collect(
 }
 
 /// Skips the planned accounts another run has held for longer than the lock wait.
-async fn skip_waiting<R: RandomSource>(ctx: &Arc<Context<R>>, id: MprJobId) -> Result<(), MprError> {
+async fn skip_waiting<R: RandomSource>(
+    ctx: &Arc<Context<R>>,
+    id: MprJobId,
+) -> Result<(), MprError> {
     let now = OffsetDateTime::now_utc();
     let mut after = None;
     loop {
-        let page = ctx.store.entries(id, &[EntryState::Planned], after, 500).await?;
+        let page = ctx
+            .store
+            .entries(id, &[EntryState::Planned], after, 500)
+            .await?;
         let Some(last) = page.last() else {
             return Ok(());
         };
         after = Some(last.account);
-        let mut write = BatchWrite::default();
+        let mut write = ctx.new_write();
         for e in page {
             write.entries.push(latchkey_core::mpr::repo::EntryUpdate {
                 account: e.account,

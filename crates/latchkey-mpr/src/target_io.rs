@@ -10,11 +10,11 @@ use governor::clock::DefaultClock;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use latchkey_core::ids::TargetId;
+use latchkey_core::keys::MasterKey;
 use latchkey_core::mpr::journal::{ApplyOutcome, Probe};
 use latchkey_core::secret::Password;
 use latchkey_core::target::repo::TargetRepo;
 use latchkey_core::target::{TargetConnector, TargetError};
-use latchkey_core::keys::MasterKey;
 use latchkey_store::Store;
 use latchkey_targets::Connector;
 use std::collections::BTreeMap;
@@ -80,7 +80,12 @@ impl Targets {
     }
 
     /// Sets `password` on `account` as the service account.
-    pub async fn apply(&self, target: &TargetId, account: &str, password: &Password) -> ApplyOutcome {
+    pub async fn apply(
+        &self,
+        target: &TargetId,
+        account: &str,
+        password: &Password,
+    ) -> ApplyOutcome {
         let lane = match self.lane(target) {
             Ok(lane) => lane,
             Err(e) => return ApplyOutcome::Permanent(e),
@@ -104,7 +109,12 @@ impl Targets {
         let Ok(_permit) = lane.in_flight.acquire().await else {
             return Probe::Unknown("the run is stopping".into());
         };
-        classify_probe(lane.connector.verify_password(account, password).await.map(|_| ()))
+        classify_probe(
+            lane.connector
+                .verify_password(account, password)
+                .await
+                .map(|_| ()),
+        )
     }
 }
 

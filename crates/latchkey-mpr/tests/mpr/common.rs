@@ -16,7 +16,9 @@ use latchkey_core::vault::VaultRepo;
 use latchkey_store::{Store, StoreOptions};
 use latchkey_targets::LdapTarget;
 use latchkey_targets::discovery::{DiscoveryOptions, discover};
-use latchkey_testkit::{FaultProxy, PEOPLE_DN, PgCluster, SERVICE_DN, SERVICE_PASSWORD, Slapd, SlapdOptions};
+use latchkey_testkit::{
+    FaultProxy, PEOPLE_DN, PgCluster, SERVICE_DN, SERVICE_PASSWORD, Slapd, SlapdOptions,
+};
 use latchkey_vault::Envelope;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -91,7 +93,12 @@ impl World {
             .collect();
         store.create_profiles(&profiles).await.unwrap();
         let url = proxy.as_ref().map_or_else(|| slapd.url(), FaultProxy::url);
-        let mut def = TargetDef::new(TargetId::new("LDAP").unwrap(), TargetKind::Ldap, &url, SERVICE_DN);
+        let mut def = TargetDef::new(
+            TargetId::new("LDAP").unwrap(),
+            TargetKind::Ldap,
+            &url,
+            SERVICE_DN,
+        );
         def.base_dn = PEOPLE_DN.into();
         def.password_method = PasswordMethod::Exop;
         def.connect_timeout_ms = 1_000;
@@ -114,7 +121,8 @@ impl World {
             })
             .await
             .unwrap();
-        let connector = LdapTarget::new(def.clone(), Some(Password::new(SERVICE_PASSWORD))).unwrap();
+        let connector =
+            LdapTarget::new(def.clone(), Some(Password::new(SERVICE_PASSWORD))).unwrap();
         let report = discover(&connector, &def, &store, DiscoveryOptions::default())
             .await
             .unwrap();
@@ -149,7 +157,12 @@ impl World {
 
     /// A connector straight to slapd (never through the proxy), to check passwords.
     pub fn direct(&self) -> LdapTarget {
-        let mut def = TargetDef::new(self.target.clone(), TargetKind::Ldap, &self.slapd.url(), SERVICE_DN);
+        let mut def = TargetDef::new(
+            self.target.clone(),
+            TargetKind::Ldap,
+            &self.slapd.url(),
+            SERVICE_DN,
+        );
         def.base_dn = PEOPLE_DN.into();
         LdapTarget::new(def, Some(Password::new(SERVICE_PASSWORD))).unwrap()
     }
@@ -159,8 +172,10 @@ impl World {
         let envelope = Envelope::new(&self.master, &[]).unwrap();
         let accounts = self.store.accounts_of_target(&self.target).await.unwrap();
         let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
-        let names: BTreeMap<AccountId, String> =
-            accounts.iter().map(|a| (a.id, a.account_name.clone())).collect();
+        let names: BTreeMap<AccountId, String> = accounts
+            .iter()
+            .map(|a| (a.id, a.account_name.clone()))
+            .collect();
         let mut out = BTreeMap::new();
         for item in self.store.items_for_accounts(&ids).await.unwrap() {
             let key = envelope

@@ -42,25 +42,51 @@ fn hit(rows: &[ReportRow]) -> String {
 
 async fn timeout_after_apply(db: Db) -> crate::common::TestResult {
     let w = World::new(db, 5, true).await;
-    let rows = onboard_with(&w, Fault::HangAfterApply { op: Op::PasswordModify }).await;
+    let rows = onboard_with(
+        &w,
+        Fault::HangAfterApply {
+            op: Op::PasswordModify,
+        },
+    )
+    .await;
     let one = rows_of(&rows, &hit(&rows));
     // No new password: the same one was confirmed by binding and committed.
     assert_eq!(count(&one, Phase::Generate, Outcome::Ok), 1, "{one:#?}");
     assert_eq!(count(&one, Phase::Apply, Outcome::Retried), 1);
-    assert!(one.iter().any(|r| r.message.contains("confirmed by binding")), "{one:#?}");
+    assert!(
+        one.iter()
+            .any(|r| r.message.contains("confirmed by binding")),
+        "{one:#?}"
+    );
     Ok(())
 }
-on_both!(a_timeout_after_the_directory_applied_is_confirmed_not_regenerated, timeout_after_apply);
+on_both!(
+    a_timeout_after_the_directory_applied_is_confirmed_not_regenerated,
+    timeout_after_apply
+);
 
 async fn dropped_after_apply(db: Db) -> crate::common::TestResult {
     let w = World::new(db, 5, true).await;
-    let rows = onboard_with(&w, Fault::DropResponseAfterApply { op: Op::PasswordModify }).await;
+    let rows = onboard_with(
+        &w,
+        Fault::DropResponseAfterApply {
+            op: Op::PasswordModify,
+        },
+    )
+    .await;
     let one = rows_of(&rows, &hit(&rows));
     assert_eq!(count(&one, Phase::Generate, Outcome::Ok), 1, "{one:#?}");
-    assert!(one.iter().any(|r| r.message.contains("confirmed by binding")), "{one:#?}");
+    assert!(
+        one.iter()
+            .any(|r| r.message.contains("confirmed by binding")),
+        "{one:#?}"
+    );
     Ok(())
 }
-on_both!(a_connection_lost_after_the_directory_applied_is_confirmed, dropped_after_apply);
+on_both!(
+    a_connection_lost_after_the_directory_applied_is_confirmed,
+    dropped_after_apply
+);
 
 async fn refused(db: Db) -> crate::common::TestResult {
     let w = World::new(db, 5, true).await;
@@ -101,10 +127,16 @@ async fn directory_restarts(db: Db) -> crate::common::TestResult {
     assert_eq!(summary.counts.get(EntryState::Verified), 200, "{summary:?}");
     assert!(w.mismatches().await.is_empty());
     let rows = control::report(&w.store, job).await?;
-    assert!(rows.iter().any(|r| r.outcome == Outcome::Retried), "the outage was retried");
+    assert!(
+        rows.iter().any(|r| r.outcome == Outcome::Retried),
+        "the outage was retried"
+    );
     Ok(())
 }
-on_both!(the_directory_stopped_mid_run_and_started_again, directory_restarts);
+on_both!(
+    the_directory_stopped_mid_run_and_started_again,
+    directory_restarts
+);
 
 /// The runner stopped dead at seeded random moments (its task aborted mid-flight, as a crash
 /// leaves the store), then resumed: nothing is lost.
@@ -138,14 +170,24 @@ async fn aborted(db: Db) -> crate::common::TestResult {
     assert!(w.mismatches().await.is_empty());
     Ok(())
 }
-on_both!(a_runner_stopped_dead_at_random_points_loses_nothing, aborted);
+on_both!(
+    a_runner_stopped_dead_at_random_points_loses_nothing,
+    aborted
+);
 
 /// Two runs over the same accounts at once: the per-account lock keeps them apart, both finish,
 /// and the vault ends with what the directory holds.
 async fn overlapping(db: Db) -> crate::common::TestResult {
     let w = World::new(db, 40, false).await;
     let (onboard, _) = start(&w.store, w.request(JobKind::Onboard), "admin", &mut OsRng).await?;
-    run(&w.store, &w.master, onboard.unwrap(), OsRng, &RunOptions::default()).await?;
+    run(
+        &w.store,
+        &w.master,
+        onboard.unwrap(),
+        OsRng,
+        &RunOptions::default(),
+    )
+    .await?;
     let (a, _) = start(&w.store, w.request(JobKind::Reset), "admin", &mut OsRng).await?;
     let (b, _) = start(&w.store, w.request(JobKind::Reset), "admin", &mut OsRng).await?;
     let (a, b) = (a.unwrap(), b.unwrap());
@@ -178,4 +220,7 @@ async fn overlapping(db: Db) -> crate::common::TestResult {
     }
     Ok(())
 }
-on_both!(two_overlapping_runs_never_work_on_one_account_at_once, overlapping);
+on_both!(
+    two_overlapping_runs_never_work_on_one_account_at_once,
+    overlapping
+);

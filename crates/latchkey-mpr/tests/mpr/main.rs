@@ -9,4 +9,5 @@
 
 mod common;
 mod faults;
+mod logs;
 mod runs;

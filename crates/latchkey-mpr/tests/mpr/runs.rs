@@ -4,8 +4,8 @@
 use crate::common::{Db, OsRng, World, on_both, rows_of};
 use latchkey_core::mpr::job::{JobKind, JobStatus};
 use latchkey_core::mpr::journal::EntryState;
-use latchkey_core::mpr::report::{Outcome, Phase, to_csv, to_html};
 use latchkey_core::mpr::repo::MprRepo;
+use latchkey_core::mpr::report::{Outcome, Phase, to_csv, to_html};
 use latchkey_core::repo::{AuditRepo, SessionRecord, SessionRepo};
 use latchkey_core::token::TokenSecret;
 use latchkey_core::vault::VaultRepo;
@@ -17,7 +17,14 @@ async fn onboard_then_reset(db: Db) -> crate::common::TestResult {
     let w = World::new(db, 25, false).await;
     let (job, plan) = start(&w.store, w.request(JobKind::Onboard), "admin", &mut OsRng).await?;
     assert_eq!(plan.planned(), 25);
-    let summary = run(&w.store, &w.master, job.unwrap(), OsRng, &RunOptions::default()).await?;
+    let summary = run(
+        &w.store,
+        &w.master,
+        job.unwrap(),
+        OsRng,
+        &RunOptions::default(),
+    )
+    .await?;
     assert_eq!(summary.status, JobStatus::Finished);
     assert_eq!(summary.counts.get(EntryState::Verified), 25);
     assert!(w.mismatches().await.is_empty());
@@ -30,11 +37,21 @@ async fn onboard_then_reset(db: Db) -> crate::common::TestResult {
     let (again, plan) = start(&w.store, w.request(JobKind::Onboard), "admin", &mut OsRng).await?;
     assert_eq!(plan.planned(), 0);
     assert_eq!(plan.skipped(), 25);
-    let s = run(&w.store, &w.master, again.unwrap(), OsRng, &RunOptions::default()).await?;
+    let s = run(
+        &w.store,
+        &w.master,
+        again.unwrap(),
+        OsRng,
+        &RunOptions::default(),
+    )
+    .await?;
     assert_eq!(s.counts.get(EntryState::Skipped), 25);
 
     // A session of an owner ends with the reset.
-    let owner = w.store.items_for_accounts(&[plan.entries[0].account]).await?[0]
+    let owner = w
+        .store
+        .items_for_accounts(&[plan.entries[0].account])
+        .await?[0]
         .owner
         .unwrap();
     let session = TokenSecret::generate(&mut OsRng).hash();
@@ -56,18 +73,45 @@ async fn onboard_then_reset(db: Db) -> crate::common::TestResult {
     assert!(w.mismatches().await.is_empty());
     let after = w.vault_passwords().await;
     for (account, pw) in &after {
-        assert_ne!(pw.expose(), onboarded[account].expose(), "{account} kept its password");
+        assert_ne!(
+            pw.expose(),
+            onboarded[account].expose(),
+            "{account} kept its password"
+        );
     }
-    let item = &w.store.items_for_accounts(&[plan.entries[0].account]).await?[0];
-    assert_eq!(w.store.history(item.id).await?.len(), 1, "the onboarding password is history");
-    assert!(w.store.session(&session, OffsetDateTime::now_utc()).await?.is_none());
+    let item = &w
+        .store
+        .items_for_accounts(&[plan.entries[0].account])
+        .await?[0];
+    assert_eq!(
+        w.store.history(item.id).await?.len(),
+        1,
+        "the onboarding password is history"
+    );
+    assert!(
+        w.store
+            .session(&session, OffsetDateTime::now_utc())
+            .await?
+            .is_none()
+    );
 
     // The report: every phase of every account, and not one password anywhere in it.
     let rows = control::report(&w.store, reset).await?;
     let one = rows_of(&rows, &dn);
     let phases: Vec<Phase> = one.iter().map(|r| r.phase).collect();
-    assert_eq!(phases, [Phase::Generate, Phase::Apply, Phase::VaultCommit, Phase::Verify]);
-    assert!(one.iter().all(|r| r.outcome == Outcome::Ok && r.owner.as_deref() == Some("p3")));
+    assert_eq!(
+        phases,
+        [
+            Phase::Generate,
+            Phase::Apply,
+            Phase::VaultCommit,
+            Phase::Verify
+        ]
+    );
+    assert!(
+        one.iter()
+            .all(|r| r.outcome == Outcome::Ok && r.owner.as_deref() == Some("p3"))
+    );
     let mut csv = Vec::new();
     to_csv(&rows, &mut csv)?;
     let csv = String::from_utf8(csv)?;
@@ -80,11 +124,22 @@ async fn onboard_then_reset(db: Db) -> crate::common::TestResult {
     let audit = w.store.recent_audit(100).await?;
     let starts: Vec<_> = audit.iter().filter(|e| e.action == "mpr.start").collect();
     assert_eq!(starts.len(), 3);
-    assert!(starts.iter().all(|e| e.subject.as_deref().is_some_and(|s| s.ends_with("by admin"))));
-    assert!(starts[0].detail.contains("\"planned\":25"), "{}", starts[0].detail);
+    assert!(starts.iter().all(|e| {
+        e.subject
+            .as_deref()
+            .is_some_and(|s| s.ends_with("by admin"))
+    }));
+    assert!(
+        starts[0].detail.contains("\"planned\":25"),
+        "{}",
+        starts[0].detail
+    );
     Ok(())
 }
-on_both!(onboard_then_reset_binds_every_account_with_its_vault_password, onboard_then_reset);
+on_both!(
+    onboard_then_reset_binds_every_account_with_its_vault_password,
+    onboard_then_reset
+);
 
 async fn dry_run_and_scope(db: Db) -> crate::common::TestResult {
     let w = World::new(db, 6, false).await;
@@ -93,14 +148,24 @@ async fn dry_run_and_scope(db: Db) -> crate::common::TestResult {
     let (job, plan) = start(&w.store, request, "admin", &mut OsRng).await?;
     assert!(job.is_none());
     assert_eq!(plan.planned(), 6);
-    assert!(w.store.jobs(10).await?.is_empty(), "a dry run stores nothing");
+    assert!(
+        w.store.jobs(10).await?.is_empty(),
+        "a dry run stores nothing"
+    );
     assert!(w.vault_passwords().await.is_empty());
 
     let mut request = w.request(JobKind::Onboard);
     request.scope.accounts = vec![Slapd::user_dn(1), Slapd::user_dn(4).to_uppercase()];
     let (job, plan) = start(&w.store, request, "admin", &mut OsRng).await?;
     assert_eq!(plan.entries.len(), 2);
-    run(&w.store, &w.master, job.unwrap(), OsRng, &RunOptions::default()).await?;
+    run(
+        &w.store,
+        &w.master,
+        job.unwrap(),
+        OsRng,
+        &RunOptions::default(),
+    )
+    .await?;
     let vault = w.vault_passwords().await;
     assert_eq!(vault.len(), 2);
     assert!(vault.contains_key(&Slapd::user_dn(4)));
@@ -109,7 +174,10 @@ async fn dry_run_and_scope(db: Db) -> crate::common::TestResult {
     assert_eq!((plan.planned(), plan.skipped()), (2, 4));
     Ok(())
 }
-on_both!(a_dry_run_stores_nothing_and_scope_narrows, dry_run_and_scope);
+on_both!(
+    a_dry_run_stores_nothing_and_scope_narrows,
+    dry_run_and_scope
+);
 
 async fn pause_cancel_resume(db: Db) -> crate::common::TestResult {
     let w = World::new(db, 30, false).await;
@@ -118,7 +186,11 @@ async fn pause_cancel_resume(db: Db) -> crate::common::TestResult {
     control::pause(&w.store, job, "admin").await?;
     let s = run(&w.store, &w.master, job, OsRng, &RunOptions::default()).await?;
     assert_eq!(s.status, JobStatus::Paused);
-    assert_eq!(s.counts.get(EntryState::Planned), 30, "a paused run does nothing");
+    assert_eq!(
+        s.counts.get(EntryState::Planned),
+        30,
+        "a paused run does nothing"
+    );
     assert!(control::pause(&w.store, job, "admin").await.is_err());
     control::resume(&w.store, job, "admin").await?;
     control::cancel(&w.store, job, "admin").await?;
@@ -129,7 +201,10 @@ async fn pause_cancel_resume(db: Db) -> crate::common::TestResult {
     assert!(control::resume(&w.store, job, "admin").await.is_err());
     Ok(())
 }
-on_both!(pause_cancel_and_resume_change_only_the_status, pause_cancel_resume);
+on_both!(
+    pause_cancel_and_resume_change_only_the_status,
+    pause_cancel_resume
+);
 
 /// A run whose runner died is found by any node; one with a live runner is not.
 async fn abandoned_runs(db: Db) -> crate::common::TestResult {
@@ -137,23 +212,46 @@ async fn abandoned_runs(db: Db) -> crate::common::TestResult {
     let (job, _) = start(&w.store, w.request(JobKind::Onboard), "admin", &mut OsRng).await?;
     let job = job.unwrap();
     let now = OffsetDateTime::now_utc();
-    assert_eq!(latchkey_mpr::pickup::abandoned(&w.store, now).await?, [job], "never taken");
+    assert_eq!(
+        latchkey_mpr::pickup::abandoned(&w.store, now).await?,
+        [job],
+        "never taken"
+    );
     let later = now + time::Duration::seconds(60);
-    assert!(w.store.take_lease(job, "elsewhere:1", now, later, None).await?);
-    assert!(latchkey_mpr::pickup::abandoned(&w.store, now).await?.is_empty(), "held");
+    assert!(
+        w.store
+            .take_lease(job, "elsewhere:1", now, later, None)
+            .await?
+    );
+    assert!(
+        latchkey_mpr::pickup::abandoned(&w.store, now)
+            .await?
+            .is_empty(),
+        "held"
+    );
     assert_eq!(
         latchkey_mpr::pickup::abandoned(&w.store, later + time::Duration::seconds(1)).await?,
         [job],
         "the lease ran out"
     );
-    run(&w.store, &w.master, job, OsRng, &RunOptions::default()).await.unwrap_err();
+    run(&w.store, &w.master, job, OsRng, &RunOptions::default())
+        .await
+        .unwrap_err();
     w.store.release_lease(job, "elsewhere:1").await?;
     let s = run(&w.store, &w.master, job, OsRng, &RunOptions::default()).await?;
     assert_eq!(s.status, JobStatus::Finished);
-    assert!(latchkey_mpr::pickup::abandoned(&w.store, later).await?.is_empty(), "finished");
+    assert!(
+        latchkey_mpr::pickup::abandoned(&w.store, later)
+            .await?
+            .is_empty(),
+        "finished"
+    );
     Ok(())
 }
-on_both!(abandoned_runs_are_found_and_live_ones_left_alone, abandoned_runs);
+on_both!(
+    abandoned_runs_are_found_and_live_ones_left_alone,
+    abandoned_runs
+);
 
 /// A pause takes effect at the next batch: the batches in flight finish (no account is left
 /// between the target and the vault), the rest waits, and resuming completes the run.
@@ -174,7 +272,11 @@ async fn pause_mid_run(db: Db) -> crate::common::TestResult {
     let c = &paused.counts;
     assert!(c.get(EntryState::Verified) > 0, "{c:?}");
     assert!(c.get(EntryState::Planned) > 0, "{c:?}");
-    for mid in [EntryState::Generated, EntryState::Applied, EntryState::Committed] {
+    for mid in [
+        EntryState::Generated,
+        EntryState::Applied,
+        EntryState::Committed,
+    ] {
         assert_eq!(c.get(mid), 0, "{mid} left behind: {c:?}");
     }
     control::resume(&w.store, job, "admin").await?;
