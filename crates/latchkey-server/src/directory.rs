@@ -12,6 +12,7 @@ use crate::os::OsRandom;
 use latchkey_core::password_hash::{
     Argon2Params, HashError, PasswordHashString, decoy_hash, hash_password, verify_password,
 };
+use latchkey_core::password_policy::normalise;
 use latchkey_core::profile::Profile;
 use latchkey_core::random::RandomSource;
 use latchkey_core::repo::{ProfileRepo, RepoError};
@@ -100,8 +101,27 @@ impl InternalDirectory {
         Ok(())
     }
 
-    /// Hashes a password with a fresh salt (on the blocking pool).
+    /// Changes a profile's password: hashes it and stores it, pushing the old hash onto the
+    /// password history and keeping the newest `keep` entries, in one transaction. The caller
+    /// has checked the policy and passes the *normalised* password.
+    pub async fn change_password(
+        &self,
+        profile: &Profile,
+        password: Password,
+        keep: usize,
+    ) -> Result<(), DirectoryError> {
+        use latchkey_core::password_policy::repo::PasswordHistoryRepo;
+        let hash = self.hash(password).await?;
+        self.store
+            .set_password_hash_with_history(profile.id, &hash, keep, OffsetDateTime::now_utc())
+            .await?;
+        Ok(())
+    }
+
+    /// Hashes a password with a fresh salt (on the blocking pool). The password is NFKC
+    /// normalised first, as every check of it is, so "ｐａｓｓ" and "pass" are one password.
     pub async fn hash(&self, password: Password) -> Result<PasswordHashString, DirectoryError> {
+        let password = normalise(password.expose());
         let params = self.params;
         let _permit = self
             .permits
@@ -122,6 +142,7 @@ impl InternalDirectory {
         password: Password,
         hash: PasswordHashString,
     ) -> Result<latchkey_core::password_hash::Verification, DirectoryError> {
+        let password = normalise(password.expose());
         let params = self.params;
         let _permit = self
             .permits

@@ -20,6 +20,7 @@ pub mod security;
 pub mod serve;
 pub mod session;
 pub mod state;
+pub mod stepup;
 
 pub use serve::{ServeError, bind, serve};
 pub use state::{AppState, StateError, app};

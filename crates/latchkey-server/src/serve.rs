@@ -53,6 +53,7 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let worker = crate::outgoing::spawn_worker(state.clone());
     let discovery = crate::discovery::spawn_scheduler(state.clone());
+    let runs = crate::pages::mpr::runner::spawn_pickup(state.clone());
     let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -61,6 +62,7 @@ pub async fn serve(
     .await;
     worker.abort();
     discovery.abort();
+    runs.abort();
     served?;
     Ok(())
 }

@@ -40,6 +40,9 @@ pub struct Inner {
     /// The deployment's master key (`keys.master_key_file`); what must be stored encrypted
     /// needs it, and is refused without it.
     pub master_key: Option<MasterKey>,
+    /// The password blocklist (shipped list plus the operator's `PASSWORD_POLICY
+    /// BLOCKLIST_FILE`), built once on first use ([`crate::pages::change_password::blocklist`]).
+    pub password_blocklist: tokio::sync::OnceCell<Arc<latchkey_core::password_policy::Blocklist>>,
 }
 
 impl Inner {
@@ -110,6 +113,7 @@ impl AppState {
             public_url,
             mailer,
             master_key,
+            password_blocklist: tokio::sync::OnceCell::new(),
         })))
     }
 }
@@ -131,6 +135,60 @@ pub fn app(state: AppState) -> Router {
         // Only in outbox (demo) mode: messages may hold links and PINs meant for one person.
         router = router.route("/outbox", get(pages::outbox::page));
     }
+    // Mass password reset: every method of every path answers 404 to whoever may not see it
+    // (the handlers check), and a wrong method 404 too, so nothing reveals the feature.
+    let hidden = |m: axum::routing::MethodRouter<AppState>| m.fallback(pages::not_found);
+    router = router
+        .route("/admin/mpr", hidden(get(pages::mpr::index)))
+        .route("/admin/mpr/plan", hidden(post(pages::mpr::plan)))
+        .route("/admin/mpr/start", hidden(post(pages::mpr::start)))
+        .route("/admin/mpr/{id}", hidden(get(pages::mpr::run::page)))
+        .route(
+            "/admin/mpr/{id}/progress",
+            hidden(get(pages::mpr::run::progress)),
+        )
+        .route(
+            "/admin/mpr/{id}/pause",
+            hidden(post(pages::mpr::run::pause)),
+        )
+        .route(
+            "/admin/mpr/{id}/resume",
+            hidden(post(pages::mpr::run::resume)),
+        )
+        .route(
+            "/admin/mpr/{id}/cancel",
+            hidden(post(pages::mpr::run::cancel)),
+        )
+        .route(
+            "/admin/mpr/{id}/report.csv",
+            hidden(get(pages::mpr::run::report_csv)),
+        )
+        .route(
+            "/admin/mpr/{id}/report.html",
+            hidden(get(pages::mpr::run::report_html)),
+        )
+        .route("/vault", get(pages::vault::page))
+        .route("/vault/{id}/reveal", post(pages::vault::reveal))
+        .route(
+            "/account/password",
+            get(pages::change_password::page).post(pages::change_password::submit),
+        );
+    // Self-service enrolment of an authenticator app and security questions.
+    router = router
+        .route(
+            "/account/totp",
+            get(pages::account::totp::page).post(pages::account::totp::confirm),
+        )
+        .route("/account/totp/remove", post(pages::account::totp::remove))
+        .route("/account/totp/skip", post(pages::account::totp::skip))
+        .route(
+            "/account/questions",
+            get(pages::account::questions::page).post(pages::account::questions::save),
+        )
+        .route(
+            "/account/questions/skip",
+            post(pages::account::questions::skip),
+        );
     router
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(metrics::track))

@@ -190,9 +190,11 @@ impl Context {
             std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the master key file {}", path.display()))?,
         );
-        latchkey_core::keys::MasterKey::parse(&text).map(Some).map_err(|e| {
-            crate::failure::BadInput::error(format!("master key file {}: {e}", path.display()))
-        })
+        latchkey_core::keys::MasterKey::parse(&text)
+            .map(Some)
+            .map_err(|e| {
+                crate::failure::BadInput::error(format!("master key file {}: {e}", path.display()))
+            })
     }
 
     /// The master key, required for `what` (a bad-input error naming the setting otherwise).

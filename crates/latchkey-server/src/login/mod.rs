@@ -450,9 +450,11 @@ async fn finish_allowed(
     let next = loaded
         .state
         .param("next")
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .and_then(crate::stepup::safe_next)
         .unwrap_or("/")
         .to_owned();
+    // A forced enrolment the person still lacks comes first (then `next`).
+    let next = crate::pages::account::after_sign_in(app, &profile, next).await?;
     let mut response = Redirect::to(&next).into_response();
     append_cookie(&mut response, Some(cookie));
     append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Flow)));

@@ -19,6 +19,8 @@ struct HomePage {
     privileges: Vec<String>,
     csrf: String,
     outbox: bool,
+    /// Member of `MPR_ADMINS` holding `mass_password_reset`: the entry to the mass reset.
+    mpr: bool,
 }
 
 /// `GET /`.
@@ -36,12 +38,19 @@ pub async fn page(
             .unwrap_or_default(),
         None => Vec::new(),
     };
+    let mpr = match &current {
+        Some(s) => crate::pages::mpr::authorize(&state.store, s.profile.id)
+            .await?
+            .is_some(),
+        None => false,
+    };
     let (csrf, set_cookie) = csrf_token(&state.cookies, &headers);
     let body = html(&HomePage {
         user: current.map(|s| s.profile),
         privileges,
         csrf,
         outbox: state.outbox().is_some(),
+        mpr,
     })?;
     let mut response = body.into_response();
     if let Some(c) = set_cookie.and_then(|c| c.parse().ok()) {

@@ -2,9 +2,14 @@
 //! none of them decides who gets in (that is [`crate::directory`] today and the chain engine
 //! later).
 
+pub mod account;
+pub mod change_password;
 pub mod health;
 pub mod home;
+pub mod mpr;
 pub mod outbox;
+pub mod vault;
+pub mod view;
 
 use crate::error::PageError;
 use askama::Template;

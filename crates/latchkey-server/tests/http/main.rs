@@ -9,13 +9,16 @@
 
 mod agent;
 mod chains;
+mod change_password;
 mod client;
 mod custom;
 mod device;
+mod enrolment;
 mod external;
 mod focus;
 mod login;
 mod mailbox;
+mod mpr_pages;
 mod nonce;
 mod operations;
 mod outgoing;
@@ -25,6 +28,7 @@ mod scoreqna;
 mod simple_modules;
 mod totp;
 mod two_factor;
+mod vault_pages;
 
 /// Generates `mod $name { sqlite, postgres }` running the same body against a fresh server.
 macro_rules! on_both {

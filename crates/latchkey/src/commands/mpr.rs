@@ -17,8 +17,8 @@ use anyhow::Context as _;
 use latchkey_core::admin::Privilege;
 use latchkey_core::ids::{MprJobId, UserClassId};
 use latchkey_core::mpr::job::{JobKind, MprRequest};
-use latchkey_core::mpr::report::{to_csv, to_html};
 use latchkey_core::mpr::repo::MprRepo;
+use latchkey_core::mpr::report::{to_csv, to_html};
 use latchkey_core::profile::LoginId;
 use latchkey_core::repo::{AdminRepo, ProfileRepo, SettingsRepo, UserClassRepo};
 use latchkey_core::userclass::MPR_ADMINS;
@@ -224,7 +224,9 @@ async fn status(ctx: &Context, run: Option<&str>) -> anyhow::Result<()> {
         Some(raw) => {
             let id = job_id(raw)?;
             vec![ctx.store.job(id).await?.ok_or_else(|| {
-                BadInput::error(format!("no run {raw}; list runs with `latchkey mpr status`"))
+                BadInput::error(format!(
+                    "no run {raw}; list runs with `latchkey mpr status`"
+                ))
             })?]
         }
         None => ctx.store.jobs(50).await?,
@@ -234,7 +236,14 @@ async fn status(ctx: &Context, run: Option<&str>) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut table = Table::new(&[
-        "run", "kind", "status", "by", "started", "done", "failed", "remaining",
+        "run",
+        "kind",
+        "status",
+        "by",
+        "started",
+        "done",
+        "failed",
+        "remaining",
     ]);
     for job in jobs {
         let p = control::progress(&ctx.store, job.id).await?;

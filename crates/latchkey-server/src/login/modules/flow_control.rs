@@ -103,9 +103,8 @@ pub fn glf_control(ctx: &Context<'_>, state: &LoginState) -> Step {
 pub fn cgijump(state: &LoginState) -> Step {
     match state.param("next") {
         None => IGNORE,
-        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => {
-            IGNORE
-        }
+        // The same rule the redirect after login applies (no `//`, no `/\t/`, no backslash).
+        Some(next) if crate::stepup::safe_next(next).is_some() => IGNORE,
         Some(_) => fail("destination not allowed"),
     }
 }
