@@ -1,0 +1,260 @@
+// The browser-test harness: one real `latchkey demo` server and one headless Chromium per test
+// file, torn down after the file's tests whether they passed or not.
+//
+// Use it from a test file as
+//
+//   const e2e = useE2E('login');          // registers before/after hooks on the file
+//   test('…', async () => { const page = await e2e.newPage(); … await e2e.shot(page, 'home'); });
+//
+// The server is the binary named by LATCHKEY_BIN (default target/debug/latchkey), started as
+// `latchkey demo --dir TMP --listen 127.0.0.1:PORT` in a fresh temporary directory, so every file
+// gets its own SQLite database, demo people and outbox. The browser is Debian's Chromium
+// (CHROMIUM_BIN, default /usr/bin/chromium) driven by playwright-core; Playwright starts it with
+// a new empty profile directory of its own each time. Screenshots go to
+// target/e2e-screenshots/<test>/<n>-<name>.png, numbered in the order they were taken.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
+import { chromium } from 'playwright-core';
+
+/** The repository root (this file is e2e/lib/harness.js). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where the screenshots of every test file go (a CI artefact). */
+export const SHOTS = path.join(ROOT, 'target', 'e2e-screenshots');
+
+/** How long the demo may take to seed its people (21 Argon2 hashes) and answer /healthz. */
+const START_TIMEOUT_MS = 90_000;
+
+/**
+ * Chromium's flags. The machine's network is closed: without the background-networking flags
+ * Chromium keeps trying to reach Google's hosts. CI runs as root, where the sandbox cannot start.
+ */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A free TCP port on 127.0.0.1 (the kernel picks it; the demo binds it right after). */
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Reads the demo's credentials.txt: `login  password  name` lines, comments start with `#`.
+ * The first person is the administrator. Passwords hold no spaces; names may.
+ */
+export function parseCredentials(text) {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [login, password, ...name] = line.trim().split(/\s+/);
+      return { login, password, name: name.join(' ') };
+    });
+}
+
+/** Starts `latchkey demo` on a free port in a new temporary directory; resolves once healthy. */
+export async function startServer() {
+  const bin = path.resolve(ROOT, process.env.LATCHKEY_BIN || 'target/debug/latchkey');
+  const dir = await mkdtemp(path.join(tmpdir(), 'latchkey-e2e-'));
+  // The demo ignores LATCHKEY_* settings (and says so); keep only the log level.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('LATCHKEY_') || k === 'LATCHKEY_LOG'),
+  );
+  let lastError;
+  // A port found free can be taken before the demo binds it: then try another.
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const child = spawn(bin, ['demo', '--dir', dir, '--listen', `127.0.0.1:${port}`], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (d) => { log += d; });
+    child.stderr.on('data', (d) => { log += d; });
+    const exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+      child.on('error', (err) => resolve({ code: null, signal: null, err }));
+    });
+    let ended = null;
+    exited.then((e) => { ended = e; });
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (ended === null && Date.now() < deadline) {
+      try {
+        const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) {
+          const people = parseCredentials(await readFile(path.join(dir, 'credentials.txt'), 'utf8'));
+          const server = {
+            base,
+            dir,
+            people,
+            admin: people[0],
+            log: () => log,
+            async stop() {
+              if (ended === null) {
+                child.kill('SIGTERM');
+                const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+                await exited;
+                clearTimeout(killer);
+              }
+              await rm(dir, { recursive: true, force: true });
+            },
+          };
+          // A test process that dies anyway must not leave the server behind.
+          process.once('exit', () => { if (ended === null) child.kill('SIGKILL'); });
+          return server;
+        }
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (ended === null) {
+      child.kill('SIGKILL');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`latchkey demo did not answer /healthz within ${START_TIMEOUT_MS} ms:\n${log}`);
+    }
+    const why = ended.err ? ended.err.message : `exit ${ended.code} (signal ${ended.signal})`;
+    lastError = new Error(`latchkey demo (${bin}) stopped before it was healthy: ${why}\n${log}`);
+    if (ended.err || !/address|in use|bind/i.test(log)) break;
+  }
+  await rm(dir, { recursive: true, force: true });
+  throw lastError;
+}
+
+/** Launches Debian's Chromium headless. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
+    headless: true,
+    chromiumSandbox: false,
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+  });
+}
+
+/**
+ * Registers the file's before/after hooks and returns the handle the tests use. `name` names
+ * the screenshot folder.
+ */
+export function useE2E(name) {
+  const shotDir = path.join(SHOTS, name);
+  let shots = 0;
+  const e2e = {
+    /** The running server: base, dir, people (login, password, name), admin. */
+    server: null,
+    /** The browser. */
+    browser: null,
+    /** A new page in a new browser context (own cookies), with optional context options. */
+    async newPage(options = {}) {
+      const context = await e2e.browser.newContext({ baseURL: e2e.server.base, ...options });
+      context.setDefaultTimeout(15_000);
+      return context.newPage();
+    },
+    /** Saves a full-page screenshot as <n>-<label>.png; returns its path. */
+    async shot(page, label) {
+      shots += 1;
+      const file = path.join(shotDir, `${String(shots).padStart(2, '0')}-${label}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+    /** Goes to `url` and takes a screenshot; returns the response. */
+    async visit(page, url, label) {
+      const res = await page.goto(url);
+      await e2e.shot(page, label);
+      return res;
+    },
+    /** A demo person other than the administrator, by position (1 is the first). */
+    person(n) {
+      return e2e.server.people[n];
+    },
+  };
+
+  before(async () => {
+    await rm(shotDir, { recursive: true, force: true });
+    await mkdir(shotDir, { recursive: true });
+    e2e.server = await startServer();
+    try {
+      e2e.browser = await launchBrowser();
+    } catch (err) {
+      await e2e.server.stop();
+      throw err;
+    }
+  });
+
+  after(async () => {
+    // Both, whatever happened to the other or to the tests.
+    const results = await Promise.allSettled([
+      e2e.browser ? e2e.browser.close() : null,
+      e2e.server ? e2e.server.stop() : null,
+    ]);
+    for (const r of results) {
+      if (r.status === 'rejected') throw r.reason;
+    }
+  });
+
+  return e2e;
+}
+
+/**
+ * Submits the form of `button` and waits for the page it leads to. A page the server refused
+ * (403 "Forbidden") fails at once with the server's words, rather than as a timeout later.
+ */
+export async function submit(page, button) {
+  await button.click();
+  await page.waitForLoadState();
+  if ((await page.title()).startsWith('Forbidden')) {
+    const why = await page.getByRole('alert').innerText().catch(() => '(no message)');
+    throw new Error(`the server refused the form posted from ${page.url()}: ${why}`);
+  }
+}
+
+/** The password input (not the "Password" choice of a chain choice page). */
+export function passwordField(page) {
+  return page.locator('input[type=password]');
+}
+
+/**
+ * Signs in through the two-phase flow: the user ID page, then the password page. A person with
+ * more than one way to sign in first gets the chain choice page: "Password" is picked there.
+ * Takes a screenshot of each page; resolves on the page the flow ends on.
+ */
+export async function signIn(e2e, page, login, password, label = 'sign-in') {
+  await e2e.visit(page, '/login', `${label}-user-id`);
+  await page.getByLabel('User ID').fill(login);
+  await submit(page, page.getByRole('button', { name: 'Continue' }));
+  const choice = page.getByRole('radio', { name: 'Password', exact: true });
+  await passwordField(page).or(choice).first().waitFor();
+  if (await choice.count()) {
+    await e2e.shot(page, `${label}-choice`);
+    await choice.check();
+    await submit(page, page.getByRole('button', { name: 'Continue' }));
+  }
+  await passwordField(page).waitFor();
+  await e2e.shot(page, `${label}-password`);
+  await passwordField(page).fill(password);
+  await submit(page, page.getByRole('button', { name: 'Sign in' }));
+}
