@@ -369,6 +369,13 @@ pub trait SessionRepo {
         profile: ProfileId,
         keep: Option<&TokenHash>,
     ) -> impl Future<Output = RepoResult<u64>> + Send;
+    /// The unexpired sessions of a profile at `now`, newest first (the person's own list of
+    /// where they are signed in).
+    fn sessions_of(
+        &self,
+        profile: ProfileId,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = RepoResult<Vec<SessionRecord>>> + Send;
 }
 
 /// One audit event. Never holds a secret.

@@ -127,6 +127,14 @@ pub fn app(state: AppState) -> Router {
             get(crate::login::start).post(crate::login::submit),
         )
         .route("/login/link", get(crate::login::link::open))
+        .route(
+            crate::login::forgot::PATH,
+            get(crate::login::forgot::start).post(crate::login::forgot::submit),
+        )
+        .route(
+            crate::login::forgot::recovery::PATH,
+            get(crate::login::forgot::recovery::page).post(crate::login::forgot::recovery::submit),
+        )
         .route("/logout", post(crate::login::logout))
         .route("/healthz", get(pages::health::healthz))
         .route("/metrics", get(pages::health::metrics))
@@ -189,6 +197,11 @@ pub fn app(state: AppState) -> Router {
             "/account/questions/skip",
             post(pages::account::questions::skip),
         );
+    // The person's own sessions: list, end one, end all others.
+    router = router
+        .route("/account/sessions", get(pages::sessions::page))
+        .route("/account/sessions/end", post(pages::sessions::end_one))
+        .route("/account/sessions/others", post(pages::sessions::end_others));
     router
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(metrics::track))

@@ -88,4 +88,42 @@ impl SessionRepo for Store {
         })
         .map_err(db_err)
     }
+
+    async fn sessions_of(
+        &self,
+        profile: ProfileId,
+        now: OffsetDateTime,
+    ) -> RepoResult<Vec<SessionRecord>> {
+        sessions_of(self, profile, now).await
+    }
+}
+
+/// The unexpired sessions of one profile (the person's "where am I signed in" list).
+pub(crate) async fn sessions_of(
+    store: &Store,
+    profile: ProfileId,
+    now: OffsetDateTime,
+) -> RepoResult<Vec<SessionRecord>> {
+    // `hash` breaks ties so the order is stable when two sessions start in the same ms.
+    let rows: Vec<SessionRow> = on_pool!(store, |pool| {
+        sqlx::query_as(
+            "SELECT hash, profile_id, created_at, expires_at, user_agent FROM sessions WHERE profile_id = $1 AND expires_at > $2 ORDER BY created_at DESC, hash",
+        )
+        .bind(profile.to_string())
+        .bind(ms(now))
+        .fetch_all(pool)
+        .await
+    })
+    .map_err(db_err)?;
+    rows.into_iter()
+        .map(|(hash, profile, created, expires, user_agent)| {
+            Ok(SessionRecord {
+                hash: TokenHash::from_stored(hash),
+                profile: parse_id::<ProfileId>("session profile", &profile)?,
+                created_at: from_ms(created)?,
+                expires_at: from_ms(expires)?,
+                user_agent,
+            })
+        })
+        .collect()
 }

@@ -11,6 +11,8 @@
 //! - `HELPDESK_LOGIN`: an operator verifies a caller with two scored questions.
 //! - `GENERIC_LOGIN_FAILURE`: a password prompt that fails exactly like a wrong password.
 //! - `PASSWORD`, `SECURITY_QUESTIONS`: one-module chains the selectors offer.
+//! - `PASSWORD_RESET`: the forgotten-password service: the login id, then a one-time code
+//!   mailed to the person's address.
 //!
 //! A disabled built-in chain is replaced at run time by its definition here (see
 //! [`super::flow::Chains::get`]).
@@ -33,6 +35,8 @@ pub const GENERIC_LOGIN_FAILURE: &str = "GENERIC_LOGIN_FAILURE";
 pub const PASSWORD: &str = "PASSWORD";
 /// Security questions only.
 pub const SECURITY_QUESTIONS: &str = "SECURITY_QUESTIONS";
+/// The forgotten-password service (`/forgot`): identify, then verify by a mailed code.
+pub const PASSWORD_RESET: &str = "PASSWORD_RESET";
 
 /// Fixed CfgIds of the shipped modules.
 pub mod cfg {
@@ -64,6 +68,10 @@ pub mod cfg {
     pub const PASSWORD_PASSWORD: CfgId = id(0x601);
     /// SECURITY_QUESTIONS: response.
     pub const QUESTIONS_RESPONSE: CfgId = id(0x701);
+    /// PASSWORD_RESET: user_ident.
+    pub const RESET_IDENT: CfgId = id(0x801);
+    /// PASSWORD_RESET: emailsmspin (a one-time code mailed to the `mail` attribute).
+    pub const RESET_PIN: CfgId = id(0x802);
 }
 
 /// A module with the usual flags (lockout counting on, no bypass) and these settings.
@@ -206,12 +214,35 @@ pub fn shipped(id: &ChainId) -> Option<ChainDef> {
                 &[],
             )],
         ),
+        // Run by `/forgot`, whose verdict never starts a session: it only opens the
+        // new-password step of that flow.
+        PASSWORD_RESET => chain(
+            PASSWORD_RESET,
+            "Forgotten password",
+            Authentication,
+            vec![
+                module(cfg::RESET_IDENT, 10, M::UserIdent, Requisite, &[]),
+                module(
+                    cfg::RESET_PIN,
+                    20,
+                    M::EmailSmsPin,
+                    Required,
+                    // A locked account may still prove itself here, then unlock
+                    // (only ever in a reset flow; see the server's `delivery::may_verify`).
+                    &[
+                        ("channel", "email"),
+                        ("attribute", "mail"),
+                        ("allow_locked", "true"),
+                    ],
+                ),
+            ],
+        ),
         _ => None,
     }
 }
 
 /// Every built-in chain id.
-pub const IDS: [&str; 7] = [
+pub const IDS: [&str; 8] = [
     STANDARD_LOGIN,
     USER_IDENTIFICATION,
     DEFAULT_LOGIN,
@@ -219,6 +250,7 @@ pub const IDS: [&str; 7] = [
     GENERIC_LOGIN_FAILURE,
     PASSWORD,
     SECURITY_QUESTIONS,
+    PASSWORD_RESET,
 ];
 
 /// Every built-in chain's shipped definition.

@@ -9,6 +9,7 @@
 //! profile — ends the attempt with the same page, status and message.
 
 pub mod facts;
+pub mod forgot;
 pub mod link;
 pub mod modules;
 pub mod prompt;

@@ -119,7 +119,7 @@ pub async fn blocklist(state: &AppState, settings: &Settings) -> Result<Arc<Bloc
 }
 
 /// The effective policy, or an error naming the bad setting (logged; the page says little).
-fn policy(settings: &Settings) -> Result<PasswordPolicy, PageError> {
+pub(crate) fn policy(settings: &Settings) -> Result<PasswordPolicy, PageError> {
     policy_from_settings(settings).map_err(|e| PageError::Internal(e.to_string()))
 }
 
@@ -286,7 +286,7 @@ async fn check_current(
 
 /// Evaluates the new password on the blocking pool (strength estimation and one Argon2id
 /// verification per history entry are CPU work).
-async fn judge(
+pub(crate) async fn judge(
     state: &AppState,
     settings: &Settings,
     policy: &PasswordPolicy,

@@ -53,3 +53,4 @@ pub async fn stylesheet() -> Response {
 pub fn html<T: Template>(page: &T) -> Result<Html<String>, PageError> {
     Ok(Html(page.render()?))
 }
+pub mod sessions;

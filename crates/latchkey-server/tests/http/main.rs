@@ -16,6 +16,7 @@ mod device;
 mod enrolment;
 mod external;
 mod focus;
+mod forgot;
 mod login;
 mod mailbox;
 mod mpr_pages;
@@ -56,3 +57,4 @@ macro_rules! on_both {
     };
 }
 pub(crate) use on_both;
+mod sessions;

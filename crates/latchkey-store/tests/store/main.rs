@@ -18,3 +18,4 @@ mod questions;
 mod repositories;
 mod totp;
 mod vault;
+mod sessions_list;

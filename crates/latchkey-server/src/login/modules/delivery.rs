@@ -23,11 +23,15 @@
 //! - `missing = ignore` returns Ignore at once: the operator chose to reveal it.
 //!
 //! Users who are locked or disabled are treated like users without an address: the page is
-//! the same, nothing is sent, and the module cannot succeed.
+//! the same, nothing is sent, and the module cannot succeed. One exception, [`may_verify`]: a
+//! module with `allow_locked = true` verifies a *locked* (never a disabled) profile, but only
+//! in a flow whose root chain is `PASSWORD_RESET` (`/forgot`), which never ends in a session;
+//! the recovery step then unlocks ("allow unlock"). In a login flow the setting does nothing.
 
 use super::Context;
+use crate::login::state::LoginState;
 use crate::state::AppState;
-use latchkey_core::chain::{ChainDef, ModuleDef};
+use latchkey_core::chain::{ChainDef, ModuleDef, builtin};
 use latchkey_core::ids::ProfileId;
 use latchkey_core::profile::Profile;
 use latchkey_core::repo::{CounterAttempt, CounterRepo, RepoError};
@@ -88,6 +92,24 @@ pub fn number(module: &ModuleDef, settings: &Settings, key: &str) -> Result<Opti
                 .map_err(|_| format!("{key} = {v:?} is not a whole number"))
         })
         .transpose()
+}
+
+/// May `module` verify `profile` in this flow? Enabled and not locked; or, with the module
+/// setting `allow_locked = true` in a password-reset flow, enabled and locked. A value other
+/// than `true` / `false` is an error (an Error outcome, for everyone alike).
+pub fn may_verify(
+    state: &LoginState,
+    module: &ModuleDef,
+    profile: &Profile,
+) -> Result<bool, String> {
+    let allow_locked = match ChainDef::setting(module, "allow_locked").map(str::trim) {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(other) => return Err(format!("allow_locked = {other:?}: expected true or false")),
+    };
+    let reset_flow = state.flow.root.as_str() == builtin::PASSWORD_RESET;
+    Ok(profile.enabled && (!profile.locked || (allow_locked && reset_flow)))
 }
 
 /// The user's value of `attribute`; `mail` falls back to the profile's email address.

@@ -1,7 +1,7 @@
 //! `mail_nonce`: a one-time link mailed to the identified user; opening it in the browser
 //! that asked for it completes the step.
 //!
-//! Settings: `config`, the settings namespace with `MAXLIFE` (seconds, default 3600, at most
+//! Settings: `allow_locked` (see [`delivery::may_verify`]); `config`, the settings namespace with `MAXLIFE` (seconds, default 3600, at most
 //! 24 h), `EMAIL_ATTR` (default `mail`) and optionally `LOCKOUT_FAILURES`, `LOCKOUT_WINDOW`
 //! and `LOCKOUT_DURATION` (seconds); `attribute` and `missing` as for `emailsmspin`. The pure
 //! rules are [`latchkey_core::nonce`].
@@ -153,6 +153,10 @@ pub async fn mail_nonce(
             lockout: config.settings.lockout().into(),
         });
     data.lockout = config.settings.lockout().into();
+    let may = match delivery::may_verify(state, module, &profile) {
+        Ok(m) => m,
+        Err(e) => return Ok(error(e)),
+    };
     if data.redeemed {
         // One success per opened link, for the user and the flow it was made for.
         let ours = !data.decoy
@@ -163,7 +167,7 @@ pub async fn mail_nonce(
         data.redeemed = false;
         data.issued = None;
         state.set_module_data(module.cfg_id, &data)?;
-        if ours && profile.may_authenticate() {
+        if ours && may {
             return Ok(SUCCESS);
         }
     }
@@ -175,7 +179,7 @@ pub async fn mail_nonce(
         Some(a) => delivery::mask(Medium::Email, a),
         None => delivery::decoy_mask(Medium::Email, user, &ctx.app.public_url),
     };
-    let target = address.filter(|_| profile.may_authenticate());
+    let target = address.filter(|_| may);
     let now = OffsetDateTime::now_utc();
     let failures = crate::login::link::load_failures(&ctx.app.store, user, now).await?;
     let locked = matches!(

@@ -6,7 +6,8 @@
 //! `attribute` (where the address or number is; else `EMAIL_ATTRIBUTE` of the namespace; else
 //! `mail` / `mobile`), `missing` (`fail` or `ignore`) and `config`, the settings namespace with
 //! `MAXLIFE` (seconds, at most 10 minutes), `LENGTH`, `TRIES` and `TYPE` (`numeric`, `letters`,
-//! `alphanumeric`); a module setting of the same name in lower case wins over the row. The
+//! `alphanumeric`); a module setting of the same name in lower case wins over the row;
+//! `allow_locked` (a locked profile may be verified in a reset flow, [`delivery::may_verify`]). The
 //! pure rules are [`latchkey_core::pin`]; the message text is the `pin` template.
 //!
 //! Steps, with the flow's working state ([`PinData`], only the PIN's salted hash) saved by the
@@ -108,6 +109,10 @@ pub async fn emailsmspin(
     let Some(profile) = ctx.app.store.profile_by_id(user).await? else {
         return Ok(error("the identified profile no longer exists"));
     };
+    let may = match delivery::may_verify(state, module, &profile) {
+        Ok(m) => m,
+        Err(e) => return Ok(error(e)),
+    };
     let destination = destination(&config, &profile, carriers.as_ref());
     if destination.is_none() && config.missing == Missing::Ignore {
         return Ok(IGNORE);
@@ -117,7 +122,7 @@ pub async fn emailsmspin(
         Channel::SmsEmail | Channel::SmsHttp => Medium::Phone,
     };
     let (target, shown) = match destination {
-        Some((to, shown)) => (Some(to).filter(|_| profile.may_authenticate()), shown),
+        Some((to, shown)) => (Some(to).filter(|_| may), shown),
         None => (
             None,
             delivery::decoy_mask(medium, user, &ctx.app.public_url),
@@ -147,7 +152,13 @@ pub async fn emailsmspin(
             page.ask(&page.after_send(sent, data.live(now)))
         }
         Request::Check(typed) => {
-            check(ctx, module, &config, &mut data, &profile, typed, now).await?
+            let verifier = Verifier {
+                module,
+                config: &config,
+                profile: &profile,
+                may,
+            };
+            check(ctx, &verifier, &mut data, typed, now).await?
         }
     };
     state.set_module_data(module.cfg_id, &data)?;
@@ -186,20 +197,36 @@ async fn send(
     Ok(Gate::Go)
 }
 
+/// Who a typed PIN is checked for, and how.
+struct Verifier<'a> {
+    module: &'a ModuleDef,
+    config: &'a Config,
+    profile: &'a Profile,
+    /// [`delivery::may_verify`].
+    may: bool,
+}
+
 /// Checks a typed PIN with exact tries.
+///
+/// A locked profile that [`delivery::may_verify`] lets through (a reset flow with
+/// `allow_locked`) takes no slot of the global failure counter: that counter is what locked
+/// it, so it would refuse every try. The PIN's own exact counter still bounds the guesses.
 async fn check(
     ctx: &Context<'_>,
-    module: &ModuleDef,
-    config: &Config,
+    v: &Verifier<'_>,
     data: &mut PinData,
-    profile: &Profile,
     typed: &str,
     now: OffsetDateTime,
 ) -> Result<Step, PageError> {
-    let slot = match lockout::reserve(ctx, module, profile).await? {
-        Reserved::Broken(step) => return Ok(step),
-        Reserved::Refuse => return Ok(fail(reason::LOCKED_OUT)),
-        Reserved::Evaluate(slot) => slot,
+    let (config, profile) = (v.config, v.profile);
+    let slot = if profile.locked && v.may {
+        None
+    } else {
+        match lockout::reserve(ctx, v.module, profile).await? {
+            Reserved::Broken(step) => return Ok(step),
+            Reserved::Refuse => return Ok(fail(reason::LOCKED_OUT)),
+            Reserved::Evaluate(slot) => Some(slot),
+        }
     };
     let verdict = match data.pin.as_mut() {
         None => PinCheck::Dead,
@@ -219,8 +246,10 @@ async fn check(
             }
         }
     };
-    let success = verdict == PinCheck::Accepted && !data.decoy && profile.may_authenticate();
-    lockout::settle(ctx, slot, profile, success).await?;
+    let success = verdict == PinCheck::Accepted && !data.decoy && v.may;
+    if let Some(slot) = slot {
+        lockout::settle(ctx, slot, profile, success).await?;
+    }
     Ok(match verdict {
         _ if success => SUCCESS,
         // A decoy PIN typed right by chance is still not a way in.

@@ -1,0 +1,304 @@
+//! `GET/POST /forgot/new-password`: the recovery step of a verified reset flow.
+//!
+//! Only a reset flow whose `PASSWORD_RESET` chain allowed reaches it, and only for the profile
+//! that flow verified: nothing on the page or in the form names a person. Anything else — no
+//! flow cookie, a flow still verifying, a login flow, a finished flow — gets the same refusal.
+//!
+//! On submit:
+//!
+//! 1. CSRF, then the flow; the new password (twice) is normalised and judged by the password
+//!    policy with the blocklist and history, like `/account/password`
+//!    ([`crate::pages::change_password::judge`]). A refusal lists every rule broken and keeps
+//!    the flow as it was.
+//! 2. The flow is ended by compare-and-set before anything changes, so of two submissions of
+//!    one flow exactly one sets a password.
+//! 3. The password is stored with history ([`crate::directory::InternalDirectory`]); a locked
+//!    profile is unlocked and its failure counter cleared ("allow unlock"); every session of
+//!    the person ends and every outstanding one-time token is revoked; a notice goes out
+//!    through the outgoing queue; the audit log gets `password.reset` (counts only). No one is
+//!    signed in: the page says to sign in with the new password.
+//!
+//! **Unlock only** (seed 001's "allow unlock"): when the verified profile is locked and its
+//! password has not expired, the page also offers "Unlock my account and keep my password"
+//! (`action=unlock`). It ends the flow the same way, unlocks the profile, clears its failure
+//! counter, ends its sessions and revokes its outstanding one-time tokens, and leaves the
+//! password alone (audit `account.unlock`). Passwords in the internal directory never expire,
+//! so today the choice is shown for every locked profile; a target that reports "must change"
+//! must take it away when targets act here.
+
+use super::flow;
+use crate::cookies::CookieKind;
+use crate::error::PageError;
+use crate::pages::change_password::{judge, policy};
+use crate::pages::html;
+use crate::security::{check_form, csrf_token};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::chain::lockout::LockoutPolicy;
+use latchkey_core::password_policy::{PasswordPolicy, RuleText, describe, normalise};
+use latchkey_core::profile::Profile;
+use latchkey_core::repo::{
+    AuditEvent, AuditRepo, CounterRepo, ProfileRepo, SessionRepo, SettingsRepo, TokenRepo,
+};
+use latchkey_notify::MessageKind;
+use latchkey_notify::templates::{self, Macro, Vars};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+/// Where this step lives.
+pub const PATH: &str = "/forgot/new-password";
+
+/// The one answer when this step cannot be used.
+pub const REFUSED: &str = "This password reset cannot be used here. Start again from \
+                           \"Forgot your password?\".";
+
+/// The form as posted. `Debug` prints nothing of it: it holds passwords.
+#[derive(Deserialize)]
+pub struct NewPasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+    /// `unlock`: unlock and keep the password; anything else sets the new password.
+    #[serde(default)]
+    action: String,
+}
+
+impl std::fmt::Debug for NewPasswordForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPasswordForm([redacted])")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "forgot_new_password.html")]
+struct FormPage {
+    csrf: String,
+    login: String,
+    rules: Vec<RuleText>,
+    min_length: usize,
+    max_length: usize,
+    new_errors: Vec<String>,
+    confirm_error: Option<String>,
+    /// The profile is locked with an unexpired password: offer "unlock only".
+    unlock_offered: bool,
+}
+
+#[derive(Template)]
+#[template(path = "forgot_done.html")]
+struct DonePage {
+    unlocked: bool,
+    /// Unlock only: the password was not changed.
+    kept_password: bool,
+}
+
+fn form_page(csrf: String, profile: &Profile, policy: &PasswordPolicy) -> FormPage {
+    FormPage {
+        csrf,
+        login: profile.login_id.to_string(),
+        rules: describe(policy),
+        min_length: policy.min_length,
+        max_length: policy.max_length,
+        new_errors: Vec::new(),
+        confirm_error: None,
+        unlock_offered: unlock_offered(profile),
+    }
+}
+
+/// May the person unlock and keep their password? Locked, and the password not expired
+/// (internal-directory passwords do not expire).
+fn unlock_offered(profile: &Profile) -> bool {
+    profile.locked && profile.enabled
+}
+
+/// The verified flow this browser holds and its profile, or the refusal.
+async fn verified(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<(flow::Loaded, Profile), PageError> {
+    let refused = || PageError::Forbidden(REFUSED.into());
+    let Some(token) = app.cookies.get(headers, CookieKind::Flow) else {
+        return Err(refused());
+    };
+    let Some(loaded) = flow::load(&app.store, &token).await? else {
+        return Err(refused());
+    };
+    let Some(user) = loaded.state.verified.filter(|_| !loaded.state.decoy) else {
+        return Err(refused());
+    };
+    let Some(profile) = app.store.profile_by_id(user).await? else {
+        return Err(refused());
+    };
+    Ok((loaded, profile))
+}
+
+/// `GET /forgot/new-password`.
+pub async fn page(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (_, profile) = verified(&app, &headers).await?;
+    let policy = policy(&app.store.settings().await?)?;
+    let (csrf, csrf_cookie) = csrf_token(&app.cookies, &headers);
+    let mut response = html(&form_page(csrf, &profile, &policy))?.into_response();
+    super::append_cookie(&mut response, csrf_cookie);
+    Ok(response)
+}
+
+/// `POST /forgot/new-password`.
+pub async fn submit(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<NewPasswordForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) = form.map_err(|_| PageError::BadRequest("The form was incomplete.".into()))?;
+    check_form(&app.cookies, &app.public_origin, &headers, &form.csrf)?;
+    let (loaded, profile) = verified(&app, &headers).await?;
+    if form.action == "unlock" {
+        return unlock_only(&app, loaded, &profile).await;
+    }
+    let settings = app.store.settings().await?;
+    let policy = policy(&settings)?;
+    let mut page = form_page(form.csrf.clone(), &profile, &policy);
+    let new = normalise(&form.new);
+    if form.new != form.confirm {
+        page.confirm_error =
+            Some("The two new passwords are not the same. Type the new one twice.".to_owned());
+    }
+    let verdict = judge(&app, &settings, &policy, &profile, new.clone()).await?;
+    page.new_errors = verdict.failures.iter().map(|r| r.message()).collect();
+    if !verdict.ok || page.confirm_error.is_some() {
+        return Ok((StatusCode::BAD_REQUEST, html(&page)?).into_response());
+    }
+    let typed = loaded.state.login.typed.clone();
+    if !flow::finish(&app.store, loaded).await? {
+        return Err(PageError::Forbidden(REFUSED.into()));
+    }
+    app.directory
+        .change_password(&profile, new, policy.history)
+        .await?;
+    let now = OffsetDateTime::now_utc();
+    let unlocked = unlock(&app, &profile).await?;
+    let sessions_ended = app.store.delete_sessions_of(profile.id, None).await?;
+    let tokens_revoked = app.store.revoke_tokens_of(profile.id, now).await?;
+    let event = AuditEvent {
+        at: now,
+        actor: Some(profile.id),
+        action: "password.reset".into(),
+        subject: Some(profile.login_id.to_string()),
+        detail: serde_json::json!({
+            "sessions_ended": sessions_ended,
+            "tokens_revoked": tokens_revoked,
+            "unlocked": unlocked,
+            "typed": typed,
+        })
+        .to_string(),
+    };
+    if let Err(e) = app.store.append_audit(&event).await {
+        tracing::error!(error = %e, "could not write the audit log");
+    }
+    notify(&app, &profile, &headers, now);
+    let mut response = html(&DonePage {
+        unlocked,
+        kept_password: false,
+    })?
+    .into_response();
+    super::append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Flow)));
+    Ok(response)
+}
+
+/// "Unlock my account and keep my password": only for a profile [`unlock_offered`] allows;
+/// otherwise refused and the flow stays as it was (the person may still set a password).
+async fn unlock_only(
+    app: &AppState,
+    loaded: flow::Loaded,
+    profile: &Profile,
+) -> Result<Response, PageError> {
+    if !unlock_offered(profile) {
+        return Err(PageError::BadRequest(
+            "Your account is not locked, so there is nothing to unlock. Go back and choose a \
+             new password."
+                .into(),
+        ));
+    }
+    let typed = loaded.state.login.typed.clone();
+    if !flow::finish(&app.store, loaded).await? {
+        return Err(PageError::Forbidden(REFUSED.into()));
+    }
+    let now = OffsetDateTime::now_utc();
+    let unlocked = unlock(app, profile).await?;
+    let sessions_ended = app.store.delete_sessions_of(profile.id, None).await?;
+    let tokens_revoked = app.store.revoke_tokens_of(profile.id, now).await?;
+    let event = AuditEvent {
+        at: now,
+        actor: Some(profile.id),
+        action: "account.unlock".into(),
+        subject: Some(profile.login_id.to_string()),
+        detail: serde_json::json!({
+            "sessions_ended": sessions_ended,
+            "tokens_revoked": tokens_revoked,
+            "unlocked": unlocked,
+            "typed": typed,
+        })
+        .to_string(),
+    };
+    if let Err(e) = app.store.append_audit(&event).await {
+        tracing::error!(error = %e, "could not write the audit log");
+    }
+    let mut response = html(&DonePage {
+        unlocked,
+        kept_password: true,
+    })?
+    .into_response();
+    super::append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Flow)));
+    Ok(response)
+}
+
+/// "Allow unlock": a locked profile that proved itself is unlocked and its failure counter
+/// cleared. True when it was locked.
+async fn unlock(app: &AppState, profile: &Profile) -> Result<bool, PageError> {
+    app.store
+        .reset_counter(&LockoutPolicy::counter_key(profile.id))
+        .await?;
+    // Read again: the password change above must not be undone by an old copy.
+    let Some(mut fresh) = app.store.profile_by_id(profile.id).await? else {
+        return Ok(false);
+    };
+    if !fresh.locked {
+        return Ok(false);
+    }
+    fresh.locked = false;
+    app.store.update_profile(&fresh).await?;
+    Ok(true)
+}
+
+/// Tells the person their password was reset (in the background, through the queue).
+fn notify(app: &AppState, profile: &Profile, headers: &HeaderMap, now: OffsetDateTime) {
+    let Some(to) = profile.email.clone() else {
+        return;
+    };
+    let when = now
+        .format(&time::format_description::well_known::Rfc2822)
+        .unwrap_or_default();
+    let browser = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect::<String>();
+    let vars = Vars::new()
+        .with(Macro::Name, profile.display_name.clone())
+        .with(Macro::Login, profile.login_id.to_string())
+        .with(Macro::Time, when)
+        .with(Macro::Browser, browser)
+        .with(Macro::Site, app.public_url.to_string());
+    let lang = profile
+        .attributes
+        .first("preferredLanguage")
+        .unwrap_or(templates::DEFAULT_LANG);
+    crate::outgoing::send_templated(app, to, MessageKind::PasswordChanged, lang, vars);
+}
