@@ -201,7 +201,10 @@ pub fn app(state: AppState) -> Router {
     router = router
         .route("/account/sessions", get(pages::sessions::page))
         .route("/account/sessions/end", post(pages::sessions::end_one))
-        .route("/account/sessions/others", post(pages::sessions::end_others));
+        .route(
+            "/account/sessions/others",
+            post(pages::sessions::end_others),
+        );
     router
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(metrics::track))

@@ -16,6 +16,6 @@ mod outbox;
 mod password_history;
 mod questions;
 mod repositories;
+mod sessions_list;
 mod totp;
 mod vault;
-mod sessions_list;
