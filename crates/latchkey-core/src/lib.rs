@@ -22,6 +22,7 @@ pub mod device;
 pub mod enrolment;
 pub mod ids;
 pub mod keys;
+pub mod ldap_filter;
 pub mod mpr;
 pub mod nonce;
 pub mod otp;
