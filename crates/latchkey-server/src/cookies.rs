@@ -1,5 +1,5 @@
 //! Reading and writing the cookies Latchkey sets: the session, the CSRF token, the sign-in flow
-//! and the device cookie of a recognised browser.
+//! the device cookie of a recognised browser and the page language.
 //!
 //! All are `HttpOnly; SameSite=Lax; Path=/` and, whenever the public URL is https or a
 //! loopback address (which browsers treat as secure), `Secure` with the `__Host-` prefix, so a
@@ -25,6 +25,8 @@ pub enum CookieKind {
     Flow,
     /// A browser that signed in before (signed; see `latchkey_core::device`).
     Device,
+    /// The page language chosen with `?LANG=` or taken from `LASTLANG` (see `crate::i18n`).
+    Lang,
 }
 
 impl CookiePolicy {
@@ -52,6 +54,8 @@ impl CookiePolicy {
             (CookieKind::Flow, false) => "latchkey_flow",
             (CookieKind::Device, true) => "__Host-latchkey_device",
             (CookieKind::Device, false) => "latchkey_device",
+            (CookieKind::Lang, true) => "__Host-latchkey_lang",
+            (CookieKind::Lang, false) => "latchkey_lang",
         }
     }
 

@@ -11,6 +11,7 @@ pub mod cookies;
 pub mod directory;
 pub mod discovery;
 pub mod error;
+pub mod i18n;
 pub mod login;
 pub mod metrics;
 pub mod os;

@@ -127,6 +127,7 @@ pub fn app(state: AppState) -> Router {
             get(crate::login::start).post(crate::login::submit),
         )
         .route("/login/link", get(crate::login::link::open))
+        .route("/forgot/link", get(crate::login::link::open_reset))
         .route(
             crate::login::forgot::PATH,
             get(crate::login::forgot::start).post(crate::login::forgot::submit),
@@ -207,6 +208,11 @@ pub fn app(state: AppState) -> Router {
         );
     router
         .fallback(pages::not_found)
+        // Every page, the error pages too, renders in the language chosen here.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::i18n::choose::layer,
+        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1,4 +1,8 @@
-//! `GET /login/link?token=…`: a mailed sign-in link being opened.
+//! `GET /login/link?token=…` and `GET /forgot/link?token=…`: a mailed link being opened.
+//!
+//! `mail_nonce` points the link at the route of the flow kind it was made for: `/login/link`
+//! loads only sign-in flows, `/forgot/link` only password-reset flows ([`LinkKind`]); the
+//! steps are the same, and the "Continue" page posts back to `/login` or `/forgot`.
 //!
 //! The link works only in the browser whose flow mailed it, and only once:
 //!
@@ -10,8 +14,8 @@
 //! 4. `consume_token` (one atomic statement: of two concurrent openings exactly one gets the
 //!    token), then [`nonce::redeemed`] checks that the token was this user's in this flow.
 //! 5. The module's data is marked `redeemed` by the flow's compare-and-set (retried if the
-//!    flow moved on meanwhile), and the page offers "Continue", which posts to `/login` so the
-//!    flow resumes and the module succeeds.
+//!    flow moved on meanwhile), and the page offers "Continue", which posts to `/login` (or
+//!    `/forgot`) so the flow resumes and the module succeeds.
 //!
 //! Failures are kept per user across flows as a [`FailureState`] in the store's flow table: a
 //! record of kind [`LOCKOUT_KIND`] under an id derived from the user's id, changed only by
@@ -20,9 +24,10 @@
 //! Every refusal is the same page and status. The token never appears in a page, a log line
 //! or the audit log; the request span logs the path only (see `state::app`).
 
+use super::forgot::flow as reset_flow;
 use super::modules::nonce::NonceData;
 use super::prompt::Prompt;
-use super::state;
+use super::state::{self, LoginState};
 use crate::cookies::CookieKind;
 use crate::error::PageError;
 use crate::pages::html;
@@ -57,6 +62,80 @@ struct ContinuePage {
     notice: Option<String>,
     csrf: String,
     version: u64,
+    tr: crate::i18n::Tr,
+}
+
+/// The same page for a reset flow (posts to `/forgot`).
+#[derive(Template)]
+#[template(path = "forgot_prompt.html")]
+struct ResetContinuePage {
+    prompt: Prompt,
+    notice: Option<String>,
+    csrf: String,
+    version: u64,
+}
+
+/// Which flows a link route loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `/login/link`: sign-in flows.
+    Login,
+    /// `/forgot/link`: password-reset flows.
+    Reset,
+}
+
+/// A loaded flow of either kind.
+enum Held {
+    Login(state::Loaded),
+    Reset(reset_flow::Loaded),
+}
+
+impl Held {
+    async fn load(kind: LinkKind, store: &Store, cookie: &str) -> Result<Option<Held>, RepoError> {
+        Ok(match kind {
+            LinkKind::Login => state::load(store, cookie).await?.map(Held::Login),
+            // A decoy or an already verified reset has no link to redeem.
+            LinkKind::Reset => reset_flow::load(store, cookie)
+                .await?
+                .filter(|l| !l.state.decoy && l.state.verified.is_none())
+                .map(Held::Reset),
+        })
+    }
+
+    fn id(&self) -> FlowId {
+        match self {
+            Held::Login(l) => l.id,
+            Held::Reset(l) => l.id,
+        }
+    }
+
+    fn version(&self) -> u64 {
+        match self {
+            Held::Login(l) => l.version,
+            Held::Reset(l) => l.version,
+        }
+    }
+
+    fn login(&self) -> &LoginState {
+        match self {
+            Held::Login(l) => &l.state,
+            Held::Reset(l) => &l.state.login,
+        }
+    }
+
+    fn login_mut(&mut self) -> &mut LoginState {
+        match self {
+            Held::Login(l) => &mut l.state,
+            Held::Reset(l) => &mut l.state.login,
+        }
+    }
+
+    async fn save(&self, store: &Store) -> Result<bool, RepoError> {
+        match self {
+            Held::Login(l) => state::save(store, l).await,
+            Held::Reset(l) => reset_flow::save(store, l).await,
+        }
+    }
 }
 
 /// Why a link was refused (audit log only).
@@ -81,12 +160,37 @@ impl Refusal {
     }
 }
 
-/// The handler.
+/// `GET /login/link`.
 pub async fn open(
     State(app): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
+    open_kind(&app, &headers, query, LinkKind::Login).await
+}
+
+/// `GET /forgot/link`.
+pub async fn open_reset(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    open_kind(&app, &headers, query, LinkKind::Reset).await
+}
+
+async fn open_kind(
+    app: &AppState,
+    headers: &HeaderMap,
+    query: Option<String>,
+    kind: LinkKind,
+) -> Result<Response, PageError> {
+    let (refused, accepted) = match kind {
+        LinkKind::Login => ("login.link.refused", "login.link.accepted"),
+        LinkKind::Reset => (
+            "password.reset.link.refused",
+            "password.reset.link.accepted",
+        ),
+    };
     let token = query.as_deref().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
             .find(|(k, _)| k == nonce::TOKEN_PARAM)
@@ -94,31 +198,45 @@ pub async fn open(
             .filter(|v| !v.is_empty() && v.len() <= 128)
             .map(|v| TokenSecret::from_user(&v))
     });
-    let cookie = app.cookies.get(&headers, CookieKind::Flow);
+    let cookie = app.cookies.get(headers, CookieKind::Flow);
     let outcome = match (token, cookie) {
-        (Some(token), Some(cookie)) => redeem(&app, &cookie, &token).await?,
+        (Some(token), Some(cookie)) => redeem(app, kind, &cookie, &token).await?,
         _ => Err(Refusal::NoFlow),
     };
     let version = match outcome {
         Ok(version) => version,
         Err(refusal) => {
-            audit(&app, "login.link.refused", refusal.as_str()).await;
+            audit(app, refused, refusal.as_str()).await;
             return Err(PageError::Forbidden(REFUSED.into()));
         }
     };
-    audit(&app, "login.link.accepted", "").await;
-    let (csrf, csrf_cookie) = csrf_token(&app.cookies, &headers);
-    let page = html(&ContinuePage {
-        prompt: Prompt {
-            title: "Link accepted".into(),
-            intro: "Your email address is confirmed. Continue to finish signing in.".into(),
-            submit: "Continue".into(),
-            ..Prompt::default()
-        },
-        notice: None,
-        csrf,
-        version,
-    })?;
+    audit(app, accepted, "").await;
+    let (csrf, csrf_cookie) = csrf_token(&app.cookies, headers);
+    let page = match kind {
+        LinkKind::Login => html(&ContinuePage {
+            prompt: Prompt {
+                title: "Link accepted".into(),
+                intro: "Your email address is confirmed. Continue to finish signing in.".into(),
+                submit: "Continue".into(),
+                ..Prompt::default()
+            },
+            notice: None,
+            csrf,
+            version,
+            tr: crate::i18n::Tr::current(),
+        })?,
+        LinkKind::Reset => html(&ResetContinuePage {
+            prompt: Prompt {
+                title: "Link accepted".into(),
+                intro: "Your email address is confirmed. Continue to choose a new password.".into(),
+                submit: "Continue".into(),
+                ..Prompt::default()
+            },
+            notice: None,
+            csrf,
+            version,
+        })?,
+    };
     let mut response = page.into_response();
     if let Some(v) = csrf_cookie.and_then(|c| c.parse().ok()) {
         response.headers_mut().append(header::SET_COOKIE, v);
@@ -129,25 +247,27 @@ pub async fn open(
 /// Redeems `token` for the flow `cookie` names; Ok(the flow's new version).
 async fn redeem(
     app: &AppState,
+    kind: LinkKind,
     cookie: &str,
     token: &TokenSecret,
 ) -> Result<Result<u64, Refusal>, PageError> {
     let now = OffsetDateTime::now_utc();
-    let Some(loaded) = state::load(&app.store, cookie).await? else {
+    let Some(loaded) = Held::load(kind, &app.store, cookie).await? else {
         return Ok(Err(Refusal::NoFlow));
     };
-    let Some(user) = loaded.state.user else {
+    let Some(user) = loaded.login().user else {
         return Ok(Err(Refusal::NoFlow));
     };
+    let flow_id = loaded.id();
     // The flow's pending links for its current user, and how this token compares to each.
     let pending: Vec<(NonceData, LinkCheck)> = loaded
-        .state
+        .login()
         .module_data
         .values()
         .filter_map(|text| serde_json::from_str::<NonceData>(text).ok())
         .filter(|d| d.user == user && !d.redeemed)
         .filter_map(|d| {
-            let check = d.issued.as_ref()?.check_link(token, loaded.id, user, now);
+            let check = d.issued.as_ref()?.check_link(token, flow_id, user, now);
             Some((d, check))
         })
         .collect();
@@ -185,20 +305,21 @@ async fn redeem(
         return failed(Refusal::Used).await;
     }
     update_failures(&app.store, user, now, |_| policy.record_success()).await?;
-    mark_redeemed(app, cookie, loaded, &issued).await
+    mark_redeemed(app, kind, cookie, loaded, &issued).await
 }
 
 /// Sets `redeemed` on the module data holding `issued`, by compare-and-set; a flow that moved
 /// on meanwhile is reloaded and marked again.
 async fn mark_redeemed(
     app: &AppState,
+    kind: LinkKind,
     cookie: &str,
-    mut loaded: state::Loaded,
+    mut loaded: Held,
     issued: &IssuedNonce,
 ) -> Result<Result<u64, Refusal>, PageError> {
     for _ in 0..8 {
         let mut marked = false;
-        for text in loaded.state.module_data.values_mut() {
+        for text in loaded.login_mut().module_data.values_mut() {
             let Ok(mut data) = serde_json::from_str::<NonceData>(text) else {
                 continue;
             };
@@ -213,10 +334,10 @@ async fn mark_redeemed(
             // The flow replaced this link (sent again) after it was opened: it no longer counts.
             return Ok(Err(Refusal::Used));
         }
-        if state::save(&app.store, &loaded).await? {
-            return Ok(Ok(loaded.version.saturating_add(1)));
+        if loaded.save(&app.store).await? {
+            return Ok(Ok(loaded.version().saturating_add(1)));
         }
-        match state::load(&app.store, cookie).await? {
+        match Held::load(kind, &app.store, cookie).await? {
             Some(again) => loaded = again,
             None => return Ok(Err(Refusal::NoFlow)),
         }

@@ -34,7 +34,7 @@ use latchkey_core::ids::ProfileId;
 use latchkey_core::profile::Profile;
 use latchkey_core::repo::{
     AdminRepo, AuditEvent, AuditRepo, AuthConfigRepo, CounterRepo, FlowRepo, ProfileRepo,
-    SettingsRepo, UserClassRepo, UserStatRepo,
+    SettingsRepo, UserClassRepo,
 };
 use latchkey_notify::MessageKind;
 use latchkey_notify::templates::{self, Macro, Vars};
@@ -61,6 +61,7 @@ struct PromptPage {
     notice: Option<String>,
     csrf: String,
     version: u64,
+    tr: crate::i18n::Tr,
 }
 
 /// How a drive ended.
@@ -253,6 +254,7 @@ fn render(
         notice,
         csrf,
         version,
+        tr: crate::i18n::Tr::current(),
     })?;
     Ok((status, page).into_response())
 }
@@ -420,21 +422,9 @@ async fn finish_allowed(
     app.store
         .reset_counter(&LockoutPolicy::counter_key(profile.id))
         .await?;
-    // `?LANG=` is remembered as the person's language (USERSTAT LASTLANG).
-    if let Some(lang) = loaded
-        .state
-        .param("LANG")
-        .filter(|l| l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphabetic() || c == '-'))
-    {
-        app.store
-            .set_userstat(
-                profile.id,
-                &latchkey_core::userstat::UserStatTag::LastLang,
-                lang,
-                now,
-            )
-            .await?;
-    }
+    // The language picked is remembered as the person's (USERSTAT LASTLANG), or theirs is used.
+    let lang_cookie =
+        crate::i18n::choose::on_sign_in(app, profile.id, loaded.state.param("LANG")).await?;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -461,6 +451,7 @@ async fn finish_allowed(
     append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Flow)));
     // Remember this browser for this person (the FINGERPRINT fact of their next sign-in).
     append_cookie(&mut response, modules::device::issue(app, profile.id));
+    append_cookie(&mut response, lang_cookie);
     Ok(response)
 }
 

@@ -78,6 +78,8 @@ impl std::fmt::Debug for ChangeForm {
 #[derive(Template)]
 #[template(path = "change_password.html")]
 struct FormPage {
+    /// Translates the page's texts.
+    tr: crate::i18n::Tr,
     csrf: String,
     nonce: String,
     login: String,
@@ -94,6 +96,8 @@ struct FormPage {
 #[derive(Template)]
 #[template(path = "change_password_done.html")]
 struct DonePage {
+    /// Translates the page's texts.
+    tr: crate::i18n::Tr,
     sessions_ended: u64,
 }
 
@@ -125,6 +129,7 @@ pub(crate) fn policy(settings: &Settings) -> Result<PasswordPolicy, PageError> {
 
 fn form_page(csrf: String, profile: &Profile, policy: &PasswordPolicy, nonce: String) -> FormPage {
     FormPage {
+        tr: crate::i18n::Tr::current(),
         csrf,
         nonce,
         login: profile.login_id.to_string(),
@@ -227,7 +232,10 @@ pub async fn submit(
     )
     .await;
     notify(&state, &profile, &headers, now);
-    let body = html(&DonePage { sessions_ended })?;
+    let body = html(&DonePage {
+        sessions_ended,
+        tr: crate::i18n::Tr::current(),
+    })?;
     Ok(body.into_response())
 }
 

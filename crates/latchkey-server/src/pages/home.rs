@@ -1,6 +1,7 @@
 //! The start page: who you are, what you may do.
 
 use crate::error::PageError;
+use crate::i18n::Tr;
 use crate::pages::html;
 use crate::security::csrf_token;
 use crate::session;
@@ -21,6 +22,7 @@ struct HomePage {
     outbox: bool,
     /// Member of `MPR_ADMINS` holding `mass_password_reset`: the entry to the mass reset.
     mpr: bool,
+    tr: Tr,
 }
 
 /// `GET /`.
@@ -51,6 +53,7 @@ pub async fn page(
         csrf,
         outbox: state.outbox().is_some(),
         mpr,
+        tr: Tr::current(),
     })?;
     let mut response = body.into_response();
     if let Some(c) = set_cookie.and_then(|c| c.parse().ok()) {

@@ -12,6 +12,7 @@ pub mod vault;
 pub mod view;
 
 use crate::error::PageError;
+use crate::i18n::Tr;
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -19,14 +20,29 @@ use axum::response::{Html, IntoResponse, Response};
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    title: &'a str,
+    title: String,
     message: &'a str,
+    tr: Tr,
 }
 
-/// Renders the error page (plain text if even that fails).
+/// Renders the error page in the request's language (plain text if even that fails).
 pub fn render_error_page(status: StatusCode, message: &str) -> Response {
-    let title = status.canonical_reason().unwrap_or("Error");
-    match (ErrorPage { title, message }).render() {
+    let tr = Tr::current();
+    let id = match status {
+        StatusCode::BAD_REQUEST => "status-bad-request",
+        StatusCode::FORBIDDEN => "status-forbidden",
+        StatusCode::NOT_FOUND => "status-not-found",
+        StatusCode::SERVICE_UNAVAILABLE => "status-service-unavailable",
+        StatusCode::INTERNAL_SERVER_ERROR => "status-internal-server-error",
+        _ => "",
+    };
+    let title = match (id, status.canonical_reason()) {
+        ("", Some(reason)) => tr.localize(reason),
+        ("", None) => tr.t("status-error"),
+        (id, _) => tr.t(id),
+    };
+    let message = &tr.localize(message);
+    match (ErrorPage { title, message, tr }).render() {
         Ok(html) => Html(html).into_response(),
         Err(_) => message.to_owned().into_response(),
     }

@@ -77,6 +77,8 @@ struct SessionView {
 #[derive(Template)]
 #[template(path = "account_sessions.html")]
 struct SessionsPage {
+    /// Translates the page's texts.
+    tr: crate::i18n::Tr,
     sessions: Vec<SessionView>,
     others: usize,
     ended: Option<u64>,
@@ -141,6 +143,7 @@ pub async fn page(
     let others = sessions.iter().filter(|s| !s.current).count();
     let (csrf, cookie) = csrf_token(&state.cookies, &headers);
     let body = html(&SessionsPage {
+        tr: crate::i18n::Tr::current(),
         sessions,
         others,
         ended: shown.ok().and_then(|Query(s)| s.ended),

@@ -64,6 +64,8 @@ struct Revealed<'a> {
 #[derive(Template)]
 #[template(path = "vault.html")]
 struct VaultPage<'a> {
+    /// Translates the page's texts.
+    tr: crate::i18n::Tr,
     items: Vec<ItemView>,
     revealed: Option<Revealed<'a>>,
     unavailable: bool,
@@ -112,6 +114,7 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     let items = items(vault.as_ref(), viewer).await?;
     let (csrf, cookie) = csrf_token(&state.cookies, &headers);
     let body = html(&VaultPage {
+        tr: crate::i18n::Tr::current(),
         items,
         revealed: None,
         unavailable: vault.is_none(),
@@ -165,6 +168,7 @@ pub async fn reveal(
         .unwrap_or_default();
     let nonce = script_nonce();
     let body = html(&VaultPage {
+        tr: crate::i18n::Tr::current(),
         items,
         revealed: Some(Revealed {
             name,

@@ -101,7 +101,12 @@ on_both!(user_id_link_goes_straight_to_the_password, |server| {
     let erin = server.add_user("erin", "erins password").await.unwrap();
     let mut b = Browser::new(&server.url);
     let page = b.get("/login?USERID=erin&LANG=fr").await;
-    assert!(page.body.contains("Enter your password"), "{}", page.body);
+    // LANG=fr also puts the pages in French (tests/http/i18n.rs).
+    assert!(
+        page.body.contains("Saisissez votre mot de passe"),
+        "{}",
+        page.body
+    );
     let done = b.step(&page, &[("password", "erins password")]).await;
     assert_eq!(done.status, 303);
     let stats = server.store.userstats(erin.id).await.unwrap();

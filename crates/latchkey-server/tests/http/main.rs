@@ -17,6 +17,7 @@ mod enrolment;
 mod external;
 mod focus;
 mod forgot;
+mod i18n;
 mod login;
 mod mailbox;
 mod mpr_pages;

@@ -108,11 +108,20 @@ async fn save(server: &TestServer, p: &Profile, e: &Enrolment) {
 async fn questions_page(b: &mut Browser, login: &str, query: &str) -> Page {
     let first = b.get(&format!("/login{query}")).await;
     let menu = b.step(&first, &[("user", login)]).await;
-    assert!(menu.body.contains("Choose how to sign in"), "{}", menu.body);
+    // `?LANG=fr` puts the page texts in French too.
+    let (choose, answer) = if query.contains("LANG=fr") {
+        (
+            "Choisissez comment vous connecter",
+            "Répondez à vos questions de sécurité",
+        )
+    } else {
+        ("Choose how to sign in", "Answer your security questions")
+    };
+    assert!(menu.body.contains(choose), "{}", menu.body);
     assert!(menu.body.contains("value=\"SECURITY_QUESTIONS\""));
     let page = b.step(&menu, &[("chain", "SECURITY_QUESTIONS")]).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("Answer your security questions"));
+    assert!(page.body.contains(answer), "{}", page.body);
     page
 }
 

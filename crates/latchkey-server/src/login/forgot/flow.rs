@@ -28,6 +28,10 @@ pub struct ResetState {
     pub decoy: bool,
     /// The chain allowed for this profile: the new-password step may set its password, once.
     pub verified: Option<ProfileId>,
+    /// The chain (as the flow started it) verifies by a mailed link: the pages after
+    /// identification say "we sent a link", for everyone alike.
+    #[serde(default)]
+    pub mails_link: bool,
 }
 
 /// A loaded reset flow: its id, the version read, and the state.

@@ -11,9 +11,13 @@
 //!   do — once.
 //! - An identification that matches nobody does not end the flow: it becomes a decoy that
 //!   shows the very page a known person gets ("we sent a code, if the account exists") and
-//!   fails like a wrong code. Every page after identification is [`code_prompt`], built here
-//!   the same way for everyone, so no module's wording (a masked address, say) can tell known
-//!   from unknown. Any failed verification ends the flow; the person starts again.
+//!   fails like a wrong code. Every page after identification is [`code_prompt`] (or
+//!   [`link_prompt`] when the chain verifies by a mailed link, `mail_nonce`: a choice of the
+//!   configuration, the same for everyone), built here the same way for everyone, so no
+//!   module's wording (a masked address, say) can tell known from unknown. Any failed
+//!   verification ends the flow; the person starts again.
+//! - A mailed link points at `/forgot/link` ([`crate::login::link`]), which loads only reset
+//!   flows; its "Continue" posts here.
 
 pub mod flow;
 pub mod recovery;
@@ -33,7 +37,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use flow::ResetState;
-use latchkey_core::chain::{Verdict, builtin};
+use latchkey_core::chain::{ModuleType, Verdict, builtin};
 use latchkey_core::repo::{AuditEvent, AuditRepo, FlowRepo};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -48,6 +52,9 @@ const CODE_SENT: &str = "If the user ID you gave belongs to an account with an e
                          we sent a one-time code there. Enter it to choose a new password.";
 /// The one message for every failed verification (and a decoy's code).
 pub const FAILED: &str = "We could not verify you with that code. Please start again.";
+/// The same, when the chain verifies by a mailed link.
+const LINK_SENT: &str = "If the user ID you gave belongs to an account with an email address, \
+                         we sent a link there. Open it in this browser to choose a new password.";
 /// The flow cookie named no live reset.
 const EXPIRED: &str = "Your password reset took too long or was already used. Please start again.";
 /// A page was submitted twice or from an old tab.
@@ -79,10 +86,46 @@ fn code_prompt() -> Prompt {
     }
 }
 
-/// The page for an engine prompt: after identification always [`code_prompt`].
+/// The page after identification when the chain mails a link, the same for everyone.
+fn link_prompt() -> Prompt {
+    Prompt {
+        title: TITLE.into(),
+        intro: LINK_SENT.into(),
+        submit: "Continue".into(),
+        secondary: Some(Button {
+            name: RESEND.into(),
+            label: "Send the link again".into(),
+        }),
+        ..Prompt::default()
+    }
+}
+
+/// Does the flow's chain, as it started, verify by a mailed link? (Read once, at the start:
+/// a decided run no longer holds its definition.)
+fn chain_mails_link(state: &ResetState) -> bool {
+    state
+        .login
+        .flow
+        .frames
+        .first()
+        .and_then(|f| f.def.as_ref())
+        .is_some_and(|def| def.modules.iter().any(|m| m.kind == ModuleType::MailNonce))
+}
+
+/// The page after identification: [`link_prompt`] when the chain mails a link, else
+/// [`code_prompt`].
+fn after_identification(state: &ResetState) -> Prompt {
+    if state.mails_link {
+        link_prompt()
+    } else {
+        code_prompt()
+    }
+}
+
+/// The page for an engine prompt: after identification always [`after_identification`].
 fn shown(state: &ResetState, prompt: Prompt) -> Prompt {
     if state.decoy || state.login.user.is_some() {
-        code_prompt()
+        after_identification(state)
     } else {
         Prompt {
             title: TITLE.into(),
@@ -139,6 +182,7 @@ async fn begin(
         login: LoginState::new(chain_id(builtin::PASSWORD_RESET)?, request),
         decoy: false,
         verified: None,
+        mails_link: false,
     };
     let driven = drive(app, &mut state.login, None).await?;
     let Driven::Prompt(prompt) = driven else {
@@ -146,6 +190,7 @@ async fn begin(
             "the password reset chain decided before any input".into(),
         ));
     };
+    state.mails_link = chain_mails_link(&state);
     let prompt = shown(&state, prompt);
     let (token, loaded) = flow::create(&app.store, state).await?;
     let mut response = render(prompt, notice, csrf, loaded.version, status)?;
@@ -205,7 +250,8 @@ pub async fn submit(
             )
             .await;
         }
-        return saved(&app, &mut loaded, code_prompt(), &csrf).await;
+        let prompt = after_identification(&loaded.state);
+        return saved(&app, &mut loaded, prompt, &csrf).await;
     }
     let driven = drive(
         &app,
@@ -248,7 +294,8 @@ pub async fn submit(
                 )
                 .await;
                 loaded.state.decoy = true;
-                return saved(&app, &mut loaded, code_prompt(), &csrf).await;
+                let prompt = after_identification(&loaded.state);
+                return saved(&app, &mut loaded, prompt, &csrf).await;
             }
             audit(
                 &app,

@@ -311,6 +311,53 @@ mod tests {
     }
 
     #[test]
+    fn locked_profiles_are_verified_only_in_reset_flows_that_allow_it() {
+        use crate::login::facts::RequestFacts;
+        use latchkey_core::chain::{ChainId, builtin::cfg};
+        use latchkey_core::profile::{Attributes, LoginId, NewProfile};
+        let now = OffsetDateTime::now_utc();
+        let mut rng = latchkey_core::random::SeededRandom::new(3);
+        let mut profile = NewProfile {
+            login_id: LoginId::new("kim").unwrap(),
+            display_name: "Kim".into(),
+            email: None,
+            attributes: Attributes::new(),
+        }
+        .into_profile(ProfileId::generate(now, &mut rng), now)
+        .unwrap();
+        let reset_chain =
+            builtin::shipped(&ChainId::new(builtin::PASSWORD_RESET).unwrap()).unwrap();
+        let allowing = reset_chain
+            .modules
+            .iter()
+            .find(|m| m.cfg_id == cfg::RESET_PIN)
+            .unwrap()
+            .clone();
+        let mut plain = allowing.clone();
+        plain.settings.remove("allow_locked");
+        let flow =
+            |root: &str| LoginState::new(ChainId::new(root).unwrap(), RequestFacts::default());
+        let reset = flow(builtin::PASSWORD_RESET);
+        let login = flow(builtin::STANDARD_LOGIN);
+        let may = |s: &LoginState, m: &ModuleDef, p: &Profile| may_verify(s, m, p).unwrap();
+        assert!(may(&login, &plain, &profile) && may(&reset, &allowing, &profile));
+        profile.locked = true;
+        assert!(may(&reset, &allowing, &profile));
+        assert!(!may(&reset, &plain, &profile), "only with allow_locked");
+        assert!(!may(&login, &allowing, &profile), "never in a login flow");
+        profile.enabled = false;
+        assert!(
+            !may(&reset, &allowing, &profile),
+            "never a disabled profile"
+        );
+        let mut broken = allowing.clone();
+        broken
+            .settings
+            .insert("allow_locked".into(), "sometimes".into());
+        assert!(may_verify(&reset, &broken, &profile).is_err());
+    }
+
+    #[test]
     fn validity_reads_naturally() {
         assert_eq!(validity(Duration::minutes(10)), "10 minutes");
         assert_eq!(validity(Duration::seconds(60)), "1 minute");

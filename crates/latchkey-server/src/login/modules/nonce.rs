@@ -1,10 +1,11 @@
 //! `mail_nonce`: a one-time link mailed to the identified user; opening it in the browser
 //! that asked for it completes the step.
 //!
-//! Settings: `allow_locked` (see [`delivery::may_verify`]); `config`, the settings namespace with `MAXLIFE` (seconds, default 3600, at most
-//! 24 h), `EMAIL_ATTR` (default `mail`) and optionally `LOCKOUT_FAILURES`, `LOCKOUT_WINDOW`
-//! and `LOCKOUT_DURATION` (seconds); `attribute` and `missing` as for `emailsmspin`. The pure
-//! rules are [`latchkey_core::nonce`].
+//! Settings: `allow_locked` (see [`delivery::may_verify`]); `config`, the settings namespace
+//! with `MAXLIFE` (seconds, default 3600, at most 24 h), `EMAIL_ATTR` (default `mail`) and
+//! optionally `LOCKOUT_FAILURES`, `LOCKOUT_WINDOW` and `LOCKOUT_DURATION` (seconds);
+//! `attribute` and `missing` as for `emailsmspin`. The pure rules are
+//! [`latchkey_core::nonce`].
 //!
 //! Steps:
 //!
@@ -12,7 +13,8 @@
 //!    flow, stores its hash as a one-time token, mails the link (built from the configured
 //!    public URL, never from a request header) and shows "check your email" with "Send the
 //!    link again" (limits in [`super::delivery`]).
-//! 2. `GET /login/link?token=…` ([`crate::login::link`]) checks the token against the flow
+//! 2. `GET /login/link?token=…` (`/forgot/link` in a password-reset flow;
+//!    [`crate::login::link`]) checks the token against the flow
 //!    named by that browser's flow cookie, consumes it atomically and marks this module's
 //!    data `redeemed`, then offers "Continue".
 //! 3. The next evaluation sees `redeemed` for this user and this flow and succeeds, once.
@@ -27,7 +29,7 @@ use crate::error::PageError;
 use crate::login::prompt::{Button, Prompt};
 use crate::login::state::LoginState;
 use crate::os::OsRandom;
-use latchkey_core::chain::{ChainDef, ModuleDef};
+use latchkey_core::chain::{ChainDef, ModuleDef, builtin};
 use latchkey_core::ids::ProfileId;
 use latchkey_core::nonce::{self, IssuedNonce, LockStatus, NonceLockout, NonceSettings};
 use latchkey_core::profile::Profile;
@@ -40,6 +42,8 @@ use time::{Duration, OffsetDateTime};
 
 /// Where mailed links point, below the public URL.
 pub const LINK_PATH: &str = "login/link";
+/// Where links of password-reset flows point (`/login/link` never loads those flows).
+pub const RESET_LINK_PATH: &str = "forgot/link";
 
 struct Config {
     attribute: String,
@@ -239,7 +243,12 @@ async fn send(
         return Ok(Ok(gate));
     }
     let (token, issued) = nonce::issue(&config.settings, profile.id, flow, now, &mut OsRandom);
-    let link = match nonce::link(&ctx.app.public_url, LINK_PATH, &token) {
+    let path = if state.flow.root.as_str() == builtin::PASSWORD_RESET {
+        RESET_LINK_PATH
+    } else {
+        LINK_PATH
+    };
+    let link = match nonce::link(&ctx.app.public_url, path, &token) {
         Ok(l) => l,
         Err(e) => return Ok(Err(error(e.to_string()))),
     };

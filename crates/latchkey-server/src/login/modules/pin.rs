@@ -7,8 +7,9 @@
 //! `mail` / `mobile`), `missing` (`fail` or `ignore`) and `config`, the settings namespace with
 //! `MAXLIFE` (seconds, at most 10 minutes), `LENGTH`, `TRIES` and `TYPE` (`numeric`, `letters`,
 //! `alphanumeric`); a module setting of the same name in lower case wins over the row;
-//! `allow_locked` (a locked profile may be verified in a reset flow, [`delivery::may_verify`]). The
-//! pure rules are [`latchkey_core::pin`]; the message text is the `pin` template.
+//! `allow_locked` (a locked profile may be verified in a reset flow,
+//! [`delivery::may_verify`]). The pure rules are [`latchkey_core::pin`]; the message text is
+//! the `pin` template.
 //!
 //! Steps, with the flow's working state ([`PinData`], only the PIN's salted hash) saved by the
 //! flow's compare-and-set:

@@ -63,6 +63,8 @@ struct SetView {
 #[derive(Template)]
 #[template(path = "account_questions.html")]
 struct QuestionsPage {
+    /// Translates the page's texts.
+    tr: crate::i18n::Tr,
     sets: Vec<SetView>,
     enrolled: bool,
     may_skip: bool,
@@ -207,6 +209,7 @@ pub async fn page(
     let catalogue = state.store.question_catalogue().await?;
     let (csrf, cookie) = csrf_token(&state.cookies, &headers);
     let page = QuestionsPage {
+        tr: crate::i18n::Tr::current(),
         sets: views(&catalogue, &BTreeMap::new()),
         enrolled: is_enrolled(&state, viewer.session.profile.id, EnrolmentKind::Questions).await?,
         may_skip: mode(&state, EnrolmentKind::Questions).await?.may_skip(),
@@ -257,6 +260,7 @@ pub async fn save(
             let mut sets = views(&catalogue, &posted);
             mark(&mut sets, &catalogue, &names, &found);
             let page = QuestionsPage {
+                tr: crate::i18n::Tr::current(),
                 sets,
                 enrolled: is_enrolled(&state, profile.id, EnrolmentKind::Questions).await?,
                 may_skip: mode(&state, EnrolmentKind::Questions).await?.may_skip(),

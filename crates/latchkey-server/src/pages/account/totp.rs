@@ -44,6 +44,8 @@ pub const PENDING_FOR: Duration = Duration::minutes(10);
 #[derive(Template)]
 #[template(path = "account_totp.html")]
 struct TotpPage {
+    /// Translates the page's texts.
+    tr: crate::i18n::Tr,
     enrolled: bool,
     may_skip: bool,
     qr: String,
@@ -159,6 +161,7 @@ async fn setup_page(
         .enrolment_uri(profile.login_id.as_str())
         .map_err(|e| PageError::Internal(e.to_string()))?;
     Ok(TotpPage {
+        tr: crate::i18n::Tr::current(),
         enrolled: is_enrolled(state, profile.id, EnrolmentKind::Totp).await?,
         may_skip: mode(state, EnrolmentKind::Totp).await?.may_skip(),
         // Declassified for the person enrolling, on a page that is never cached.
@@ -242,6 +245,7 @@ pub async fn confirm(
         .await?;
     audit(&state, &profile, "totp.enrol").await;
     let page = TotpPage {
+        tr: crate::i18n::Tr::current(),
         enrolled: true,
         may_skip: false,
         qr: String::new(),

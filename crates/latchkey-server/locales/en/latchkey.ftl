@@ -1,0 +1,185 @@
+# Latchkey's page texts in English. Every id here is in ../fr/latchkey.ftl too, with the same
+# { $arguments } (a unit test checks). One message per line, or a select over indented lines.
+# Texts built in Rust (sign-in prompts, error messages) are found by their English wording
+# (see src/i18n/catalogue.rs): change one here only together with the Rust code.
+
+## base.html
+base-footer = Latchkey · identity and password self-service
+base-language = Language
+nav-home = Home
+nav-outbox = Outbox
+nav-sign-out = Sign out
+nav-sign-in = Sign in
+back-to-start = Back to the start page
+
+## home.html
+home-title = Home
+home-welcome = Welcome, { $name }
+home-signed-in-as = You are signed in as
+home-vault-link = Your vault
+home-vault-text = : passwords kept for your accounts.
+home-totp-link = Authenticator app
+home-questions-link = Security questions
+home-proof-text = : ways to prove it is you.
+home-password-link = Change password
+home-sessions-link = Where you are signed in
+home-sessions-text = : sign out other browsers.
+home-admin = Administration
+home-privileges = Your privileges:
+home-mpr-link = Mass password reset
+home-anonymous-title = Sign in to manage your password
+home-anonymous-text = Latchkey checks who you are and lets you set your password where your accounts live.
+home-sign-in = Sign in
+
+## error.html: titles (the HTTP reason) and messages
+status-bad-request = Bad Request
+status-forbidden = Forbidden
+status-not-found = Not Found
+status-service-unavailable = Service Unavailable
+status-internal-server-error = Internal Server Error
+status-error = Error
+error-not-found = There is no page at this address.
+error-unavailable = The service is temporarily unavailable. Please try again in a minute.
+error-internal = Something went wrong on our side. Please try again; if it keeps happening, tell your help desk.
+error-form-incomplete = The form was incomplete.
+error-totp-unavailable = Authenticator apps cannot be set up on this server.
+
+## prompt.html and the sign-in prompts built in src/login/
+prompt-method = Sign-in method
+prompt-forgot = Forgot your password?
+login-generic-failure = The user ID or password is not correct.
+login-expired = Your sign-in took too long or was already used. Please start again.
+login-stale = This page was out of date, so nothing was sent. Please try again.
+login-choose-title = Choose how to sign in
+login-choose-intro = Pick one of the ways you can prove who you are.
+login-continue = Continue
+login-sign-in = Sign in
+login-user-intro = Enter your user ID.
+login-user-id = User ID
+login-password-title = Enter your password
+login-signing-in-as = Signing in as { $user }.
+login-password = Password
+login-hint-title = Your password hint
+login-hint = Hint: { $hint }
+login-details-title = Confirm your details
+login-details-intro = Enter these details exactly as your organisation has them on file.
+login-personal-title = Confirm your personal details
+login-personal-intro = Enter these details as your employer has them on file.
+login-totp-title = Enter your authentication code
+login-totp-intro = Open your authenticator app and enter the code it shows for Latchkey. Lost your phone? Enter one of your recovery codes instead.
+login-code = Code
+login-verify = Verify
+login-questions-title = Answer your security questions
+login-questions-intro = Signing in as { $user }. Capital letters and extra spaces do not matter.
+login-caller-title = Verify the caller
+login-check-answer = Check the answer
+login-external-title = Verify your identity
+login-focus-title = Who are you?
+login-focus-intro = Enter the details we know you by.
+login-link-title = Sign in with an email link
+login-link-intro = We will send a one-time link to { $to }.
+login-link-send = Send the link
+login-link-check = Check your email
+login-link-again = Send the link again
+login-pin-title = Sign in with a PIN
+login-pin-intro = We will send a one-time PIN to { $to }.
+login-pin-send = Send the PIN
+login-pin-enter-title = Enter your PIN
+login-pin-enter = Enter the PIN we sent to { $to }.
+login-pin = PIN
+login-pin-again = Send a new PIN
+
+## account_sessions.html
+sessions-title = Where you are signed in
+sessions-ended =
+    { $count ->
+        [one] 1 session was signed out.
+       *[other] { $count } sessions were signed out.
+    }
+sessions-intro = These browsers are signed in to your account now. If you do not recognise one, sign it out and change your password.
+sessions-this = this session
+sessions-started = Signed in
+sessions-ends = Ends
+sessions-current = This is the browser you are using now. Use "Sign out" on the home page to end it.
+sessions-end-one = Sign out this session
+sessions-end-others = Sign out everywhere else
+sessions-alone = You are not signed in anywhere else.
+sessions-devices = Remembered browsers
+sessions-remembered = This browser is remembered for you until { $until }.
+sessions-not-remembered = This browser is not remembered for you.
+sessions-devices-text = Each browser you sign in on is remembered for a year by a signed cookie kept only in that browser, so that sign-in rules can recognise it. The server keeps no list of these browsers: they cannot be listed or forgotten one by one here. A browser stops being recognised when its cookie expires (a year after you last signed in on it) or when its cookies are cleared; signing it out and changing your password do not make it forgotten.
+sessions-unknown-browser = Unknown browser
+
+## change_password.html, change_password_done.html
+password-title = Change password
+password-heading = Change your password
+password-signed-in-as = Signed in as
+password-others-end = . Your other sessions are signed out when the password changes.
+password-not-changed = Your password was not changed: see the marked fields below.
+password-current = Current password
+password-new = New password
+password-rules = Your new password must meet these rules:
+password-strength = Strength
+password-strength-of = { $value } of 4
+password-estimate = (an estimate; the server checks again)
+password-again = New password again
+password-submit = Change password
+password-mismatch = The two new passwords are not the same. Type the new one twice.
+password-wrong-current = Your current password was not accepted. Check it and try again; after several wrong attempts your account is locked.
+password-done-title = Password changed
+password-done-heading = Your password was changed
+password-done-use = Use your new password from now on.
+password-done-one-ended = Your other session was signed out.
+password-done-ended = Your { $count } other sessions were signed out.
+password-done-links = Links and codes sent to you earlier no longer work.
+password-done-notice = We sent a notice to your email address, if you have one.
+rule-common = Not a common or leaked password
+rule-user-data = Does not contain your user name, your name or your email address
+
+## vault.html
+vault-title = Your vault
+vault-password = Password
+vault-copy = Copy
+vault-copied = Copied.
+vault-copy-keys = Press Ctrl+C (or Cmd+C) to copy.
+vault-select = Select the text to copy it. Nobody else can see this password; this view was recorded.
+vault-no-secret = This item has no password yet.
+vault-unavailable = The vault is not available on this server.
+vault-empty = You have no items in the vault.
+vault-user-name = User name
+vault-account = Account
+vault-changed = Password changed
+vault-never = never
+vault-show = Show the password
+
+## account_totp.html
+totp-title = Authenticator app
+totp-done = Your authenticator app is set up. From now on, signing in may ask for a code from it.
+totp-codes = Recovery codes
+totp-codes-text = If you lose your phone, each of these codes works once instead of a code from the app. Write them down or print them now: they are shown only this once.
+totp-continue = Continue
+totp-replace = An authenticator app is already set up. Setting up a new one below replaces it: the old app and its recovery codes stop working once you confirm.
+totp-scan = 1. Scan this code with your app
+totp-qr = QR code for your authenticator app
+totp-cannot-scan = Cannot scan? Type this key into the app instead (time-based, 6 digits):
+totp-type = 2. Type the code the app shows
+totp-code = Code from the app
+totp-confirm = Confirm
+totp-not-now = Not now
+totp-remove = Remove the authenticator app
+totp-expired = This page was open too long. Scan the new code below and try again.
+totp-wrong = That code is not right. Type the code your app shows now (6 digits).
+
+## account_questions.html
+questions-title = Security questions
+questions-enrolled = Your security answers are set up. Saving new answers here replaces all of them.
+questions-intro = Answers to these questions let you prove who you are if you forget your password. Only a one-way hash of each answer is kept; case and spacing do not matter.
+questions-problems = Some answers need changing (marked below); nothing was saved.
+questions-own = Your question
+questions-answer = Your answer
+questions-save = Save my answers
+questions-not-now = Not now
+questions-answer-n = Answer { $count } of these.
+login-link-accepted = Link accepted
+login-link-confirmed = Your email address is confirmed. Continue to finish signing in.
+login-link-refused = This link cannot be used here. Open it in the same browser where you asked for it, before it expires; or start signing in again.
