@@ -192,7 +192,7 @@ fn built_in_chains_are_never_deleted_and_fall_back_when_disabled() {
     sb.run(&["chain", "enable", builtin::DEFAULT_LOGIN])
         .expect_code(0);
     assert_eq!(enabled(&sb, builtin::DEFAULT_LOGIN), Some(true));
-    assert_eq!(chains(&sb).len(), 7);
+    assert_eq!(chains(&sb).len(), builtin::IDS.len());
 }
 
 #[test]
