@@ -36,7 +36,8 @@ fi
 
 # The server binary the tests start.
 cargo build -p latchkey --locked
-export LATCHKEY_BIN=${LATCHKEY_BIN:-target/debug/latchkey}
+# The binary cargo just built, wherever CARGO_TARGET_DIR puts it.
+export LATCHKEY_BIN=${LATCHKEY_BIN:-${CARGO_TARGET_DIR:-target}/debug/latchkey}
 
 # The tests; each file has its own server and browser. The timeout stops a hung browser.
 rm -rf target/e2e-screenshots
