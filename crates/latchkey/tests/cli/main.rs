@@ -17,6 +17,7 @@ mod demo;
 mod explain;
 mod help;
 mod import;
+mod mpr;
 mod policy;
 mod questions;
 mod rules;
