@@ -22,13 +22,14 @@
     clippy::indexing_slicing
 )]
 
+use latchkey_bench::{rate, slapd_target};
 use latchkey_core::ids::TargetId;
 use latchkey_core::secret::Password;
 use latchkey_core::target::{TargetConnector, TargetDef, TargetKind};
 use latchkey_targets::LdapTarget;
 use latchkey_testkit::{
-    AD_ADMIN, AD_ADMIN_PASSWORD, AD_USERS_DN, PEOPLE_DN, SERVICE_DN, SERVICE_PASSWORD, SambaDc,
-    Slapd, SlapdOptions,
+    AD_ADMIN, AD_ADMIN_PASSWORD, AD_USERS_DN, SERVICE_DN, SERVICE_PASSWORD, SambaDc, Slapd,
+    SlapdOptions,
 };
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -41,40 +42,7 @@ const CLI_OPS: usize = 300;
 const CONNECTIONS: u32 = 8;
 
 fn ldap(dir: &Slapd, pool: u32) -> LdapTarget {
-    let mut def = TargetDef::new(
-        TargetId::new("BENCH").unwrap(),
-        TargetKind::Ldap,
-        &dir.url(),
-        SERVICE_DN,
-    );
-    def.base_dn = PEOPLE_DN.into();
-    def.pool_size = pool;
-    LdapTarget::new(def, Some(Password::new(SERVICE_PASSWORD))).unwrap()
-}
-
-/// Runs `ops` operations spread over `tasks` concurrent tasks; returns operations per second.
-async fn rate<F, Fut>(ops: usize, tasks: usize, op: F) -> f64
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let op = Arc::new(op);
-    let started = Instant::now();
-    let mut handles = Vec::new();
-    for t in 0..tasks {
-        let op = Arc::clone(&op);
-        handles.push(tokio::spawn(async move {
-            let mut i = t;
-            while i < ops {
-                op(i).await;
-                i += tasks;
-            }
-        }));
-    }
-    for h in handles {
-        h.await.unwrap();
-    }
-    ops as f64 / started.elapsed().as_secs_f64()
+    slapd_target(&dir.url(), pool).unwrap()
 }
 
 fn cli_rate(ops: usize, mut one: impl FnMut(usize)) -> f64 {
@@ -141,12 +109,12 @@ async fn openldap() {
             let t = t.clone();
             async move {
                 let pw = Password::new(Slapd::initial_password(i % USERS));
-                t.verify_password(&Slapd::user_dn(i % USERS), &pw)
-                    .await
-                    .unwrap();
+                t.verify_password(&Slapd::user_dn(i % USERS), &pw).await?;
+                Ok(())
             }
         })
-        .await;
+        .await
+        .unwrap();
         row("verify (bind)", &how, v);
     }
     let cli = cli_rate(CLI_OPS, |i| {
@@ -171,12 +139,12 @@ async fn openldap() {
             let t = t.clone();
             async move {
                 let pw = Password::new(format!("Bench-{round}-{i}"));
-                t.set_password(&Slapd::user_dn(i % USERS), &pw)
-                    .await
-                    .unwrap();
+                t.set_password(&Slapd::user_dn(i % USERS), &pw).await?;
+                Ok(())
             }
         })
-        .await;
+        .await
+        .unwrap();
         row("admin reset", &how, r);
     }
     row(
@@ -230,10 +198,12 @@ async fn active_directory() {
             let (t, dns) = (t2.clone(), Arc::clone(&d2));
             async move {
                 let pw = Password::new(format!("Bench-{round}-{i}-Aa1!"));
-                t.set_password(&dns[i], &pw).await.unwrap();
+                t.set_password(&dns[i], &pw).await?;
+                Ok(())
             }
         })
-        .await;
+        .await
+        .unwrap();
         row(
             "admin reset (unicodePwd)",
             &format!("latchkey-targets, {pool} connection(s)"),
@@ -244,10 +214,12 @@ async fn active_directory() {
             let (t, dns) = (t.clone(), Arc::clone(&d3));
             async move {
                 let pw = Password::new(format!("Bench-{round}-{}-Aa1!", i % users));
-                t.verify_password(&dns[i % users], &pw).await.unwrap();
+                t.verify_password(&dns[i % users], &pw).await?;
+                Ok(())
             }
         })
-        .await;
+        .await
+        .unwrap();
         row(
             "verify (bind)",
             &format!("latchkey-targets, {pool} connection(s)"),

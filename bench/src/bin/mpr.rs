@@ -1,0 +1,384 @@
+//! Mass password reset at directory speed: our whole reset next to the directory's own rate for
+//! the same work, in the same run, on the same slapd.
+//!
+//! ```sh
+//! cargo run --release -p latchkey-bench --bin mpr                      # 10,000 accounts
+//! cargo run --release -p latchkey-bench --bin mpr -- --users 100000    # the big run
+//! cargo run --release -p latchkey-bench --bin mpr -- --db sqlite       # one store only
+//! cargo run --release -p latchkey-bench --bin mpr -- ad                # also Samba AD (root)
+//! ```
+//!
+//! Other knobs: `--batch N` (accounts per batch, 500 as the settings default),
+//! `--batches-in-flight N` (the runner's default, 3), `--dbnosync` (slapd without fsync: the
+//! directory gets out of the way and the runner's own ceiling shows).
+//!
+//! The spec's goal is that the directory, not Latchkey, is the bottleneck. The directory's rate
+//! is measured first over every account once: administrator resets with the Password Modify
+//! extended operation through `latchkey-targets`, one at a time and eight in flight (slapd with
+//! ppolicy, mdb with fsync on), and simple binds, because our run binds each account once more
+//! to verify its new password. A shared machine's disk and CPU drift, so each of our runs is
+//! also compared with raw resets at its own concurrency measured right before and right after
+//! it (on the first accounts, at most 5,000): the `% of raw` column divides by their mean.
+//!
+//! Our runs: onboarding (timed on its own row), then full `reset` runs with one and eight
+//! changes in flight, with and without verification. A run is everything the runner does: the
+//! plan stored as the journal, new passwords sealed and committed before the directory sees
+//! them, the exop, the vault items' new secrets, the owners' sessions and reset links revoked,
+//! the report rows, and (with verification) a bind per account. The runner works in this
+//! process, so the peak resident memory of the process during a run is what the server needs
+//! for it (on PostgreSQL the database server's own memory is not included). Afterwards a sample
+//! of accounts is bound with its vault password, as a check.
+//!
+//! `ad` adds Samba AD over LDAPS with 100 accounts (root only: the DC needs ports 389/636):
+//! our connector's `unicodePwd` reset rate next to full runs, on SQLite.
+#![allow(clippy::print_stdout)]
+
+/// The server binary's allocator, so the memory figures are the server's (glibc's malloc keeps
+/// freed blocks and would report more).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+use latchkey_bench::usage::{PeakRss, cpu_secs, status_kib};
+use latchkey_bench::world::{Db, Person, World};
+use latchkey_bench::{BenchResult, flag, per_second, rate, reset_rate, slapd_def, slapd_target};
+use latchkey_core::ids::TargetId;
+use latchkey_core::mpr::job::JobKind;
+use latchkey_core::mpr::journal::EntryState;
+use latchkey_core::secret::Password;
+use latchkey_core::target::{TargetConnector, TargetDef, TargetKind};
+use latchkey_mpr::RunOptions;
+use latchkey_targets::LdapTarget;
+use latchkey_testkit::{AD_ADMIN, AD_ADMIN_PASSWORD, AD_USERS_DN, SERVICE_PASSWORD, SambaDc};
+use latchkey_testkit::{Slapd, SlapdOptions};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+const DEFAULT_USERS: usize = 10_000;
+const DEFAULT_BATCH: u32 = 500;
+const AD_USERS: usize = 100;
+/// Accounts reset raw right before and after each run.
+const RAW_SAMPLE: usize = 5_000;
+/// Accounts bound with their vault password after a store's runs, as a check.
+const SPOT_CHECK: usize = 500;
+
+/// What the command line chose.
+#[derive(Debug)]
+struct Knobs {
+    users: usize,
+    batch: u32,
+    batches_in_flight: usize,
+    dbs: Vec<Db>,
+    /// slapd without fsync: the directory gets out of the way, so the runner's own ceiling shows.
+    dbnosync: bool,
+}
+
+/// The directory measured through our connector: one connection, and `many` in flight.
+struct Directory {
+    one: LdapTarget,
+    many: LdapTarget,
+    many_at: u32,
+    accounts: Arc<Vec<String>>,
+    /// The accounts reset raw around each run (never the spot-checked ones).
+    sample: Arc<Vec<String>>,
+    rounds: AtomicUsize,
+    /// The directory server's process, for its CPU time.
+    pid: Option<u32>,
+    /// How an administrator reset is made there (`exop`, `unicodePwd`).
+    how: &'static str,
+}
+
+impl Directory {
+    fn new(
+        (one, many): (LdapTarget, LdapTarget),
+        many_at: u32,
+        accounts: Vec<String>,
+        (pid, how): (Option<u32>, &'static str),
+    ) -> Self {
+        let sample = accounts
+            .iter()
+            .take(RAW_SAMPLE.min(accounts.len() / 2).max(1))
+            .cloned()
+            .collect();
+        Self {
+            one,
+            many,
+            many_at,
+            accounts: Arc::new(accounts),
+            sample: Arc::new(sample),
+            rounds: AtomicUsize::new(0),
+            pid,
+            how,
+        }
+    }
+
+    fn target(&self, concurrency: u32) -> &LdapTarget {
+        if concurrency <= 1 {
+            &self.one
+        } else {
+            &self.many
+        }
+    }
+
+    /// Raw resets of the sample at `concurrency`, per second.
+    async fn exop(&self, concurrency: u32) -> BenchResult<f64> {
+        let tag = format!("r{}", self.rounds.fetch_add(1, Ordering::Relaxed));
+        let target = self.target(concurrency);
+        reset_rate(target, &self.sample, concurrency as usize, &tag).await
+    }
+
+    /// Every account reset once at 1 and `many` in flight, then bound once with it: rows.
+    async fn full_rows(&self) -> BenchResult {
+        let n = self.accounts.len();
+        for concurrency in [1, self.many_at] {
+            let tag = format!("f{}", self.rounds.fetch_add(1, Ordering::Relaxed));
+            let target = self.target(concurrency);
+            let per_s = reset_rate(target, &self.accounts, concurrency as usize, &tag).await?;
+            let what = format!("raw reset ({}), latchkey-targets", self.how);
+            raw_row(&what, concurrency, n, per_s);
+            let (t, a) = (target.clone(), Arc::clone(&self.accounts));
+            let binds = rate(n, concurrency as usize, move |i| {
+                let (t, a) = (t.clone(), Arc::clone(&a));
+                let pw = Password::new(format!("Bench-{tag}-{i}-Aa1!"));
+                async move {
+                    let dn = a.get(i).ok_or("account index out of range")?;
+                    t.verify_password(dn, &pw).await?;
+                    Ok(())
+                }
+            })
+            .await?;
+            raw_row("raw bind, latchkey-targets", concurrency, n, binds);
+        }
+        Ok(())
+    }
+}
+
+fn header() {
+    println!(
+        "| store | run | in flight | verify | accounts | seconds | accounts/s | raw resets/s around it | % of raw | CPU ms/account: ours · directory | peak RSS MiB (before) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn raw_row(what: &str, tasks: u32, n: usize, per_s: f64) {
+    let secs = if per_s > 0.0 { n as f64 / per_s } else { 0.0 };
+    println!("| – | {what} | {tasks} | – | {n} | {secs:.1} | {per_s:.0} | | | | – |");
+}
+
+/// One store's runs against one directory.
+struct Runs<'a> {
+    world: &'a World,
+    store: &'static str,
+    directory: &'a Directory,
+    knobs: &'a Knobs,
+}
+
+impl Runs<'_> {
+    /// Times one run of `kind` between two raw measurements; prints its row.
+    async fn timed(&self, kind: JobKind, concurrency: u32, verify: bool) -> BenchResult {
+        let raw_before = self.directory.exop(concurrency).await?;
+        let request = self
+            .world
+            .request(kind, concurrency, verify, self.knobs.batch);
+        let options = RunOptions {
+            batches_in_flight: self.knobs.batches_in_flight,
+            ..RunOptions::default()
+        };
+        let pid = self.directory.pid;
+        let (ours, theirs) = (cpu_secs(None), cpu_secs(pid));
+        let rss = PeakRss::start();
+        let started = Instant::now();
+        let (_, summary) = self.world.run(request, &options).await?;
+        let secs = started.elapsed().as_secs_f64();
+        let (before, peak) = rss.stop();
+        let (ours, theirs) = (cpu_secs(None) - ours, cpu_secs(pid) - theirs);
+        let raw = (raw_before + self.directory.exop(concurrency).await?) / 2.0;
+        let (store, expected) = (self.store, self.directory.accounts.len());
+        let done = summary.counts.get(EntryState::Verified);
+        if done != expected as u64 {
+            return Err(format!(
+                "{kind} on {store}: {done} of {expected} accounts verified ({:?})",
+                summary.counts
+            )
+            .into());
+        }
+        let per_s = per_second(expected, secs);
+        let share = 100.0 * per_s / raw.max(f64::MIN_POSITIVE);
+        #[allow(clippy::cast_precision_loss)]
+        let per_account = |cpu: f64| 1000.0 * cpu / expected as f64;
+        let cpu = match pid {
+            Some(_) => format!("{:.2} · {:.2}", per_account(ours), per_account(theirs)),
+            None => format!("{:.2} · –", per_account(ours)),
+        };
+        println!(
+            "| {store} | {kind} | {concurrency} | {} | {expected} | {secs:.1} | {per_s:.0} | {raw:.0} | {share:.0} % | {cpu} | {peak:.0} ({before:.0}) |",
+            if verify { "yes" } else { "no" },
+        );
+        Ok(())
+    }
+
+    /// Onboarding, then resets at 1 and many in flight, with and without verification.
+    async fn all(&self) -> BenchResult {
+        let many = self.directory.many_at;
+        self.timed(JobKind::Onboard, many, true).await?;
+        for (concurrency, verify) in [(1, true), (many, true), (1, false), (many, false)] {
+            self.timed(JobKind::Reset, concurrency, verify).await?;
+        }
+        Ok(())
+    }
+
+    /// Binds accounts outside the raw sample with their vault passwords.
+    async fn check(&self) -> BenchResult {
+        let d = self.directory;
+        let step = (d.accounts.len() / SPOT_CHECK).max(1);
+        let checked: Vec<String> = d
+            .accounts
+            .iter()
+            .skip(d.sample.len())
+            .step_by(step)
+            .cloned()
+            .collect();
+        let bad = self.world.mismatches(&d.one, &checked).await?;
+        if !bad.is_empty() {
+            let n = bad.len();
+            return Err(
+                format!("{n} accounts do not bind with their vault password: {bad:?}").into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+async fn openldap(knobs: &Knobs) -> BenchResult {
+    let users = knobs.users;
+    let slapd = Slapd::start(SlapdOptions {
+        users,
+        dbnosync: knobs.dbnosync,
+        log_level: "none".into(),
+        ..SlapdOptions::default()
+    })?;
+    let url = slapd.url();
+    let people: Vec<Person> = (0..users)
+        .map(|i| Person {
+            login: format!("p{i}"),
+            mail: Slapd::user_mail(i),
+        })
+        .collect();
+    let accounts = (0..users).map(Slapd::user_dn).collect();
+    let targets = (slapd_target(&url, 1)?, slapd_target(&url, 8)?);
+    let directory = Directory::new(targets, 8, accounts, (slapd.pid(), "exop"));
+    println!(
+        "\n### OpenLDAP (slapd, ppolicy, mdb {}), {users} accounts, batches of {}, {} batches in flight\n",
+        if knobs.dbnosync {
+            "WITHOUT fsync"
+        } else {
+            "with fsync"
+        },
+        knobs.batch,
+        knobs.batches_in_flight
+    );
+    header();
+    directory.full_rows().await?;
+    for db in &knobs.dbs {
+        let setup = Instant::now();
+        let def = slapd_def("LDAP", &url, 8)?;
+        let world = World::build(*db, &people, def, SERVICE_PASSWORD).await?;
+        eprintln!(
+            "{}: profiles, target and discovery in {:.1} s",
+            db.name(),
+            setup.elapsed().as_secs_f64()
+        );
+        let runs = Runs {
+            world: &world,
+            store: db.name(),
+            directory: &directory,
+            knobs,
+        };
+        runs.all().await?;
+        runs.check().await?;
+        world.store.close().await;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let hwm = status_kib("VmHWM") as f64 / 1024.0;
+    println!(
+        "\nPeak resident memory of this process over the whole benchmark (VmHWM): {hwm:.0} MiB."
+    );
+    Ok(())
+}
+
+fn ad_def(dc: &SambaDc, pool: u32) -> BenchResult<TargetDef> {
+    let mut def = TargetDef::new(
+        TargetId::new("AD")?,
+        TargetKind::ActiveDirectory,
+        dc.ldaps_url(),
+        AD_ADMIN,
+    );
+    def.ca_file = Some(dc.ca_pem_path().to_path_buf());
+    def.base_dn = AD_USERS_DN.into();
+    def.pool_size = pool;
+    def.association_attribute = Some("mail".into());
+    Ok(def)
+}
+
+async fn active_directory(knobs: &Knobs) -> BenchResult {
+    let dc = SambaDc::shared()?;
+    let names: Vec<String> = (0..AD_USERS).map(|i| format!("mprbench{i}")).collect();
+    let mut dns = Vec::with_capacity(AD_USERS);
+    for name in &names {
+        dns.push(dc.add_user(name, "Init-Passw0rd!1")?);
+    }
+    let people: Vec<Person> = names
+        .iter()
+        .map(|n| Person {
+            login: n.clone(),
+            mail: format!("{n}@latchkey.test"),
+        })
+        .collect();
+    let connector = |pool| -> BenchResult<LdapTarget> {
+        let password = Password::new(AD_ADMIN_PASSWORD);
+        Ok(LdapTarget::new(ad_def(dc, pool)?, Some(password))?)
+    };
+    let targets = (connector(1)?, connector(4)?);
+    let directory = Directory::new(targets, 4, dns, (None, "unicodePwd"));
+    println!("\n### Samba AD DC over LDAPS, {AD_USERS} accounts, SQLite store\n");
+    header();
+    directory.full_rows().await?;
+    let world = World::build(Db::Sqlite, &people, ad_def(dc, 4)?, AD_ADMIN_PASSWORD).await?;
+    let runs = Runs {
+        world: &world,
+        store: "SQLite",
+        directory: &directory,
+        knobs,
+    };
+    runs.timed(JobKind::Onboard, 4, true).await?;
+    for concurrency in [1, 4] {
+        runs.timed(JobKind::Reset, concurrency, true).await?;
+    }
+    runs.check().await
+}
+
+#[tokio::main]
+async fn main() -> BenchResult {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let knobs = Knobs {
+        users: flag(&args, "--users")?.unwrap_or(DEFAULT_USERS),
+        batch: flag(&args, "--batch")?.unwrap_or(DEFAULT_BATCH),
+        batches_in_flight: flag(&args, "--batches-in-flight")?
+            .unwrap_or(RunOptions::default().batches_in_flight),
+        dbs: match flag::<String>(&args, "--db")?.as_deref() {
+            None | Some("both") => vec![Db::Sqlite, Db::Postgres],
+            Some(one) => vec![one.parse::<Db>()?],
+        },
+        dbnosync: args.iter().any(|a| a == "--dbnosync"),
+    };
+    println!(
+        "## Mass password reset vs the directory ({} cores)",
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
+    openldap(&knobs).await?;
+    if args.iter().any(|a| a == "ad") {
+        active_directory(&knobs).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! What a phase of a benchmark cost the machine: peak resident memory of this process, and CPU
+//! time of this process or another (the directory server).
+//!
+//! The mass-reset benchmark runs the runner in-process, so this process's memory is what the
+//! server would use for a run. `VmHWM` in `/proc/self/status` is the peak since the process
+//! started, which includes earlier phases; a sampler thread reading `VmRSS` every few
+//! milliseconds gives the peak of one phase instead. CPU time is `utime + stime` from
+//! `/proc/PID/stat`, in clock ticks of 10 ms (Linux's `USER_HZ`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+const EVERY: Duration = Duration::from_millis(5);
+
+/// A `kB` field of `/proc/self/status` (`VmRSS`, `VmHWM`), in KiB; 0 where there is no procfs.
+pub fn status_kib(field: &str) -> u64 {
+    let Ok(text) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    text.lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// CPU seconds (user + system) used so far by process `pid`, or this one; 0 without procfs.
+pub fn cpu_secs(pid: Option<u32>) -> f64 {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => "/proc/self/stat".into(),
+    };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) start at the state, field 3;
+    // utime and stime are fields 14 and 15.
+    let Some((_, rest)) = text.rsplit_once(')') else {
+        return 0.0;
+    };
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    #[allow(clippy::cast_precision_loss)]
+    let secs = ticks as f64 / 100.0;
+    secs
+}
+
+/// Samples `VmRSS` until [stopped](PeakRss::stop).
+#[derive(Debug)]
+pub struct PeakRss {
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicU64>,
+    before: u64,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl PeakRss {
+    /// Starts sampling.
+    pub fn start() -> Self {
+        let before = status_kib("VmRSS");
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(before));
+        let thread = {
+            let (stop, peak) = (Arc::clone(&stop), Arc::clone(&peak));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    peak.fetch_max(status_kib("VmRSS"), Ordering::Relaxed);
+                    std::thread::sleep(EVERY);
+                }
+            })
+        };
+        Self {
+            stop,
+            peak,
+            before,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops sampling; returns (resident before, peak while sampling), in MiB.
+    pub fn stop(mut self) -> (f64, f64) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            // A sampler that panicked only loses samples.
+            let _ = t.join();
+        }
+        let peak = self.peak.load(Ordering::Relaxed).max(status_kib("VmRSS"));
+        (mib(self.before), mib(peak))
+    }
+}
+
+impl Drop for PeakRss {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
