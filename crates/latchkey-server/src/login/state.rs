@@ -89,7 +89,7 @@ impl LoginState {
         module: latchkey_core::chain::CfgId,
         value: &T,
     ) -> Result<(), RepoError> {
-        let text = serde_json::to_string(value).map_err(corrupt)?;
+        let text = serde_json::to_string(value).map_err(corrupt::<LoginState>)?;
         self.module_data.insert(module.to_string(), text);
         Ok(())
     }
@@ -109,26 +109,42 @@ impl LoginState {
     }
 }
 
+/// A flow state the store keeps between requests: the kind it is stored under (a login flow
+/// never loads as another kind, and the reverse) and where it remembers its own id.
+pub trait StoredFlow: Serialize + serde::de::DeserializeOwned {
+    /// The flow kind in the store.
+    const KIND: &'static str;
+    /// Records the flow's id in the state (it is not stored with it).
+    fn set_flow_id(&mut self, id: FlowId);
+}
+
+impl StoredFlow for LoginState {
+    const KIND: &'static str = KIND;
+    fn set_flow_id(&mut self, id: FlowId) {
+        self.flow_id = Some(id);
+    }
+}
+
 /// A loaded flow: its id, the version read, and the state.
 #[derive(Debug, Clone)]
-pub struct Loaded {
+pub struct Loaded<S = LoginState> {
     /// Store id.
     pub id: FlowId,
     /// Version read (for compare-and-set).
     pub version: u64,
     /// State.
-    pub state: LoginState,
+    pub state: S,
 }
 
-fn corrupt(e: serde_json::Error) -> RepoError {
-    RepoError::Corrupt(format!("login flow: {e}"))
+fn corrupt<S: StoredFlow>(e: serde_json::Error) -> RepoError {
+    RepoError::Corrupt(format!("{} flow: {e}", S::KIND))
 }
 
 /// Stores a new flow; returns the browser's token and the loaded view.
-pub async fn create(
+pub async fn create<S: StoredFlow>(
     store: &Store,
-    mut state: LoginState,
-) -> Result<(TokenSecret, Loaded), RepoError> {
+    mut state: S,
+) -> Result<(TokenSecret, Loaded<S>), RepoError> {
     let token = TokenSecret::generate(&mut OsRandom);
     let id = token
         .hash()
@@ -138,14 +154,14 @@ pub async fn create(
     store
         .create_flow(&FlowRecord {
             id,
-            kind: KIND.into(),
+            kind: S::KIND.into(),
             version: 0,
-            state: serde_json::to_string(&state).map_err(corrupt)?,
+            state: serde_json::to_string(&state).map_err(corrupt::<S>)?,
             created_at: now,
             expires_at: now + FLOW_LIFETIME,
         })
         .await?;
-    state.flow_id = Some(id);
+    state.set_flow_id(id);
     Ok((
         token,
         Loaded {
@@ -156,19 +172,22 @@ pub async fn create(
     ))
 }
 
-/// Loads the flow a browser's token names, if it is live and a login.
-pub async fn load(store: &Store, token: &str) -> Result<Option<Loaded>, RepoError> {
+/// Loads the flow a browser's token names, if it is live and of kind `S`.
+pub async fn load<S: StoredFlow>(
+    store: &Store,
+    token: &str,
+) -> Result<Option<Loaded<S>>, RepoError> {
     let Some(id) = TokenSecret::from_user(token).hash().flow_id() else {
         return Ok(None);
     };
     let Some(record) = store.load_flow(id, OffsetDateTime::now_utc()).await? else {
         return Ok(None);
     };
-    if record.kind != KIND {
+    if record.kind != S::KIND {
         return Ok(None);
     }
-    let mut state: LoginState = serde_json::from_str(&record.state).map_err(corrupt)?;
-    state.flow_id = Some(id);
+    let mut state: S = serde_json::from_str(&record.state).map_err(corrupt::<S>)?;
+    state.set_flow_id(id);
     Ok(Some(Loaded {
         id,
         version: record.version,
@@ -177,8 +196,8 @@ pub async fn load(store: &Store, token: &str) -> Result<Option<Loaded>, RepoErro
 }
 
 /// Saves the state if nobody else moved the flow on since it was loaded.
-pub async fn save(store: &Store, loaded: &Loaded) -> Result<bool, RepoError> {
-    let text = serde_json::to_string(&loaded.state).map_err(corrupt)?;
+pub async fn save<S: StoredFlow>(store: &Store, loaded: &Loaded<S>) -> Result<bool, RepoError> {
+    let text = serde_json::to_string(&loaded.state).map_err(corrupt::<S>)?;
     store
         .compare_and_set(loaded.id, loaded.version, &text, OffsetDateTime::now_utc())
         .await

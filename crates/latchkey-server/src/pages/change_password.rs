@@ -335,7 +335,8 @@ fn user_context(profile: &Profile) -> UserContext {
     }
 }
 
-async fn audit(state: &AppState, profile: &Profile, action: &str, detail: String) {
+/// Appends an audit event about `profile` acting on their own password (a failure is logged).
+pub(crate) async fn audit(state: &AppState, profile: &Profile, action: &str, detail: String) {
     let event = AuditEvent {
         at: OffsetDateTime::now_utc(),
         actor: Some(profile.id),
@@ -348,8 +349,13 @@ async fn audit(state: &AppState, profile: &Profile, action: &str, detail: String
     }
 }
 
-/// Tells the person their password was changed (in the background, through the queue).
-fn notify(state: &AppState, profile: &Profile, headers: &HeaderMap, now: OffsetDateTime) {
+/// Tells the person their password was changed or reset (in the background, through the queue).
+pub(crate) fn notify(
+    state: &AppState,
+    profile: &Profile,
+    headers: &HeaderMap,
+    now: OffsetDateTime,
+) {
     let Some(to) = profile.email.clone() else {
         return;
     };

@@ -7,14 +7,12 @@
 //! identification matched nobody (a decoy walk that can never succeed) and, once the chain
 //! allowed, the one profile whose password this flow may set.
 
-use crate::login::state::{FLOW_LIFETIME, LoginState};
-use crate::os::OsRandom;
+use crate::login::state::{self, LoginState, StoredFlow};
 use latchkey_core::ids::{FlowId, ProfileId};
-use latchkey_core::repo::{FlowRecord, FlowRepo, RepoError};
+use latchkey_core::repo::{FlowRepo, RepoError};
 use latchkey_core::token::TokenSecret;
 use latchkey_store::Store;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 /// The flow kind in the store.
 pub const KIND: &str = "password_reset";
@@ -34,79 +32,29 @@ pub struct ResetState {
     pub mails_link: bool,
 }
 
+impl StoredFlow for ResetState {
+    const KIND: &'static str = KIND;
+    fn set_flow_id(&mut self, id: FlowId) {
+        self.login.flow_id = Some(id);
+    }
+}
+
 /// A loaded reset flow: its id, the version read, and the state.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    /// Store id.
-    pub id: FlowId,
-    /// Version read (for compare-and-set).
-    pub version: u64,
-    /// State.
-    pub state: ResetState,
-}
+pub type Loaded = state::Loaded<ResetState>;
 
-fn corrupt(e: serde_json::Error) -> RepoError {
-    RepoError::Corrupt(format!("reset flow: {e}"))
-}
-
-/// Stores a new flow; returns the browser's token and the loaded view.
-pub async fn create(
-    store: &Store,
-    mut state: ResetState,
-) -> Result<(TokenSecret, Loaded), RepoError> {
-    let token = TokenSecret::generate(&mut OsRandom);
-    let id = token
-        .hash()
-        .flow_id()
-        .ok_or_else(|| RepoError::Database("flow id from token".into()))?;
-    let now = OffsetDateTime::now_utc();
-    store
-        .create_flow(&FlowRecord {
-            id,
-            kind: KIND.into(),
-            version: 0,
-            state: serde_json::to_string(&state).map_err(corrupt)?,
-            created_at: now,
-            expires_at: now + FLOW_LIFETIME,
-        })
-        .await?;
-    state.login.flow_id = Some(id);
-    Ok((
-        token,
-        Loaded {
-            id,
-            version: 0,
-            state,
-        },
-    ))
+/// Stores a new reset flow; returns the browser's token and the loaded view.
+pub async fn create(store: &Store, state: ResetState) -> Result<(TokenSecret, Loaded), RepoError> {
+    state::create(store, state).await
 }
 
 /// Loads the flow a browser's token names, if it is live and a reset.
 pub async fn load(store: &Store, token: &str) -> Result<Option<Loaded>, RepoError> {
-    let Some(id) = TokenSecret::from_user(token).hash().flow_id() else {
-        return Ok(None);
-    };
-    let Some(record) = store.load_flow(id, OffsetDateTime::now_utc()).await? else {
-        return Ok(None);
-    };
-    if record.kind != KIND {
-        return Ok(None);
-    }
-    let mut state: ResetState = serde_json::from_str(&record.state).map_err(corrupt)?;
-    state.login.flow_id = Some(id);
-    Ok(Some(Loaded {
-        id,
-        version: record.version,
-        state,
-    }))
+    state::load(store, token).await
 }
 
 /// Saves the state if nobody else moved the flow on since it was loaded.
 pub async fn save(store: &Store, loaded: &Loaded) -> Result<bool, RepoError> {
-    let text = serde_json::to_string(&loaded.state).map_err(corrupt)?;
-    store
-        .compare_and_set(loaded.id, loaded.version, &text, OffsetDateTime::now_utc())
-        .await
+    state::save(store, loaded).await
 }
 
 /// Ends the flow for good: true only for the one request whose compare-and-set won, so two

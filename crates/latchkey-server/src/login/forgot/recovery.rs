@@ -29,23 +29,19 @@
 use super::flow;
 use crate::cookies::CookieKind;
 use crate::error::PageError;
-use crate::pages::change_password::{judge, policy};
+use crate::pages::change_password::{audit, judge, notify, policy};
 use crate::pages::html;
 use crate::security::{check_form, csrf_token};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::chain::lockout::LockoutPolicy;
 use latchkey_core::password_policy::{PasswordPolicy, RuleText, describe, normalise};
 use latchkey_core::profile::Profile;
-use latchkey_core::repo::{
-    AuditEvent, AuditRepo, CounterRepo, ProfileRepo, SessionRepo, SettingsRepo, TokenRepo,
-};
-use latchkey_notify::MessageKind;
-use latchkey_notify::templates::{self, Macro, Vars};
+use latchkey_core::repo::{CounterRepo, ProfileRepo, SessionRepo, SettingsRepo, TokenRepo};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -184,22 +180,14 @@ pub async fn submit(
     let unlocked = unlock(&app, &profile).await?;
     let sessions_ended = app.store.delete_sessions_of(profile.id, None).await?;
     let tokens_revoked = app.store.revoke_tokens_of(profile.id, now).await?;
-    let event = AuditEvent {
-        at: now,
-        actor: Some(profile.id),
-        action: "password.reset".into(),
-        subject: Some(profile.login_id.to_string()),
-        detail: serde_json::json!({
-            "sessions_ended": sessions_ended,
-            "tokens_revoked": tokens_revoked,
-            "unlocked": unlocked,
-            "typed": typed,
-        })
-        .to_string(),
-    };
-    if let Err(e) = app.store.append_audit(&event).await {
-        tracing::error!(error = %e, "could not write the audit log");
-    }
+    let detail = serde_json::json!({
+        "sessions_ended": sessions_ended,
+        "tokens_revoked": tokens_revoked,
+        "unlocked": unlocked,
+        "typed": typed,
+    })
+    .to_string();
+    audit(&app, &profile, "password.reset", detail).await;
     notify(&app, &profile, &headers, now);
     let mut response = html(&DonePage {
         unlocked,
@@ -232,22 +220,14 @@ async fn unlock_only(
     let unlocked = unlock(app, profile).await?;
     let sessions_ended = app.store.delete_sessions_of(profile.id, None).await?;
     let tokens_revoked = app.store.revoke_tokens_of(profile.id, now).await?;
-    let event = AuditEvent {
-        at: now,
-        actor: Some(profile.id),
-        action: "account.unlock".into(),
-        subject: Some(profile.login_id.to_string()),
-        detail: serde_json::json!({
-            "sessions_ended": sessions_ended,
-            "tokens_revoked": tokens_revoked,
-            "unlocked": unlocked,
-            "typed": typed,
-        })
-        .to_string(),
-    };
-    if let Err(e) = app.store.append_audit(&event).await {
-        tracing::error!(error = %e, "could not write the audit log");
-    }
+    let detail = serde_json::json!({
+        "sessions_ended": sessions_ended,
+        "tokens_revoked": tokens_revoked,
+        "unlocked": unlocked,
+        "typed": typed,
+    })
+    .to_string();
+    audit(app, profile, "account.unlock", detail).await;
     let mut response = html(&DonePage {
         unlocked,
         kept_password: true,
@@ -273,32 +253,4 @@ async fn unlock(app: &AppState, profile: &Profile) -> Result<bool, PageError> {
     fresh.locked = false;
     app.store.update_profile(&fresh).await?;
     Ok(true)
-}
-
-/// Tells the person their password was reset (in the background, through the queue).
-fn notify(app: &AppState, profile: &Profile, headers: &HeaderMap, now: OffsetDateTime) {
-    let Some(to) = profile.email.clone() else {
-        return;
-    };
-    let when = now
-        .format(&time::format_description::well_known::Rfc2822)
-        .unwrap_or_default();
-    let browser = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(200)
-        .collect::<String>();
-    let vars = Vars::new()
-        .with(Macro::Name, profile.display_name.clone())
-        .with(Macro::Login, profile.login_id.to_string())
-        .with(Macro::Time, when)
-        .with(Macro::Browser, browser)
-        .with(Macro::Site, app.public_url.to_string());
-    let lang = profile
-        .attributes
-        .first("preferredLanguage")
-        .unwrap_or(templates::DEFAULT_LANG);
-    crate::outgoing::send_templated(app, to, MessageKind::PasswordChanged, lang, vars);
 }
