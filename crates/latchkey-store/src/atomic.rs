@@ -85,9 +85,9 @@ impl CounterRepo for Store {
     }
 }
 
-/// Spends a subject's outstanding tokens (`$1` subject, `$2` now); shared with the mass-reset
-/// batch, which revokes owners in its own transaction.
-pub(crate) const REVOKE_TOKENS_OF: &str = "UPDATE one_time_tokens SET consumed_at = $2 \
+/// Spends a subject's outstanding tokens (`$1` subject, `$2` now). The mass-reset batch spends
+/// those of many owners at once (`mpr_batch.rs`).
+const REVOKE_TOKENS_OF: &str = "UPDATE one_time_tokens SET consumed_at = $2 \
      WHERE subject = $1 AND consumed_at IS NULL AND expires_at > $2";
 
 impl TokenRepo for Store {

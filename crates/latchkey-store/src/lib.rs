@@ -13,6 +13,7 @@ mod admins;
 mod atomic;
 mod audit;
 mod authconfig;
+mod json_rows;
 mod migrations;
 mod mpr;
 mod mpr_batch;
@@ -27,6 +28,7 @@ mod totp;
 mod userclasses;
 mod userstats;
 mod vault;
+mod vault_batch;
 
 use latchkey_core::repo::RepoError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -11,6 +11,7 @@
 //! The accounts are inserted in sorted order, so two runs locking overlapping sets on PostgreSQL
 //! wait for each other's rows in the same order and cannot deadlock on each other.
 
+use crate::json_rows;
 use crate::vault::{in_params, rows_per_statement, values_params, write_tx};
 use crate::{Store, count, db_err, from_ms, ms, on_pool, parse_id};
 use latchkey_core::ids::{AccountId, MprJobId, ProfileId, TargetId, VaultItemId};
@@ -357,35 +358,35 @@ impl MprRepo for Store {
         ids.sort_unstable();
         ids.dedup();
         let job_id = job.to_string();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = json_rows::encode(&ids)?;
+        let d = self.dialect();
+        // `WHERE true` tells SQLite's parser that `ON CONFLICT` is not a join's `ON`.
+        let insert = format!(
+            "INSERT INTO mpr_account_locks (account_id, job_id) SELECT l.v, $1 FROM ({}) AS l \
+             WHERE true ON CONFLICT (account_id) DO NOTHING",
+            json_rows::list(d, 2)
+        );
+        let select = format!(
+            "SELECT account_id FROM mpr_account_locks WHERE job_id = $1 \
+             AND account_id IN ({}) ORDER BY account_id",
+            json_rows::list(d, 2)
+        );
         let held: Vec<String> = write_tx!(self, |tx| {
-            let mut held = Vec::with_capacity(ids.len());
-            for chunk in ids.chunks(rows_per_statement(self.dialect(), 1)) {
-                let pairs = (0..chunk.len())
-                    .map(|i| format!("(${}, $1)", i + 2))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let insert = format!(
-                    "INSERT INTO mpr_account_locks (account_id, job_id) VALUES {pairs} \
-                     ON CONFLICT (account_id) DO NOTHING"
-                );
-                let mut q = sqlx::query(AssertSqlSafe(insert)).bind(&job_id);
-                for id in chunk {
-                    q = q.bind(id);
-                }
-                q.execute(&mut *tx).await.map_err(db_err)?;
-                let select = format!(
-                    "SELECT account_id FROM mpr_account_locks WHERE job_id = $1 \
-                     AND account_id IN ({}) ORDER BY account_id",
-                    in_params(2, chunk.len())
-                );
-                let mut q = sqlx::query_scalar(AssertSqlSafe(select)).bind(&job_id);
-                for id in chunk {
-                    q = q.bind(id);
-                }
-                let mine: Vec<String> = q.fetch_all(&mut *tx).await.map_err(db_err)?;
-                held.extend(mine);
-            }
-            held
+            sqlx::query(AssertSqlSafe(insert.as_str()))
+                .bind(&job_id)
+                .bind(&list)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            sqlx::query_scalar(AssertSqlSafe(select.as_str()))
+                .bind(&job_id)
+                .bind(&list)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?
         });
         held.iter()
             .map(|id| parse_id::<AccountId>("locked account", id))

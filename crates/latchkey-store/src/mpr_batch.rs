@@ -1,42 +1,50 @@
-//! One batch of a mass password run, written in one transaction ([`MprRepo::write_batch`]).
+//! One batch of a mass password run, written in one transaction ([`MprRepo::write_batch`]) of
+//! a fixed number of statements, however many accounts the batch holds.
 //!
-//! In order: the vault writes (the same statements as [`VaultRepo::write_item`], through
-//! [`write_vault`]), the journal entries (one `UPDATE` each; `PendingWrite::Keep` leaves the
-//! sealed pending password as it is), the report rows (multi-row `INSERT`), the revocations of
-//! the owners (the statements of `SessionRepo::delete_sessions_of` and
-//! `TokenRepo::revoke_tokens_of`), and the account locks given back. Any failure — a vault item
-//! whose version moved, an entry that is not in the run — rolls the whole batch back, so a crash
-//! or a conflict never leaves the vault and the journal disagreeing.
+//! In order: the check that this runner still holds the run's lease, the vault writes (the same
+//! statements as [`VaultRepo::write_item`], through [`write_vaults`]), the journal entries (one
+//! `UPDATE … FROM` over the rows; `PendingWrite::Keep` leaves the sealed pending password as it
+//! is), the report rows, the revocations of the owners (sessions deleted, outstanding reset
+//! tokens spent), and the account locks given back — each one statement over the rows of a JSON
+//! parameter ([`json_rows`](crate::json_rows)). Any failure — a vault item whose version moved,
+//! an entry that is not in the run — rolls the whole batch back, so a crash or a conflict never
+//! leaves the vault and the journal disagreeing.
 //!
 //! [`MprRepo::write_batch`]: latchkey_core::mpr::repo::MprRepo::write_batch
 //! [`VaultRepo::write_item`]: latchkey_core::vault::VaultRepo::write_item
 
-use crate::atomic::REVOKE_TOKENS_OF;
-use crate::sessions::DELETE_SESSIONS_OF;
-use crate::vault::{in_params, rows_per_statement, values_params, write_tx, write_vault};
-use crate::{Store, db_err, ms};
+use crate::json_rows::{self, Col};
+use crate::vault::write_tx;
+use crate::vault_batch::write_vaults;
+use crate::{Dialect, Store, db_err, ms};
 use latchkey_core::ids::MprJobId;
 use latchkey_core::mpr::repo::{BatchWrite, PendingWrite};
 use latchkey_core::repo::{RepoError, RepoResult};
+use serde::Serialize;
 use sqlx::AssertSqlSafe;
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
-/// What the trait's batch carries, encoded for binding.
+/// What the trait's batch carries, encoded for binding: JSON rows and lists.
 struct Encoded {
     job: String,
-    /// The entry updates, in the batch's order.
-    entries: Vec<EntryParams>,
-    /// Sorted: two batches revoking the same owner lock its rows in the same order.
-    owners: Vec<String>,
-    release: Vec<String>,
+    /// The entry updates, one per account (the last one given wins).
+    entries: String,
+    entry_count: u64,
+    report: Option<String>,
+    /// The owners whose sessions and reset links end.
+    owners: Option<String>,
+    release: Option<String>,
     /// When the owners' tokens are spent (see [`revocation_time`]).
     now: i64,
 }
 
-struct EntryParams {
+/// A journal entry's new state, as the JSON row the `UPDATE` reads.
+#[derive(Serialize)]
+struct EntryRow {
     account: String,
     state: &'static str,
-    /// Set or Clear: `pending` replaces the stored value (NULL clears it); Keep: untouched.
+    /// Set or Clear: `pending` replaces the stored value (null clears it); Keep: untouched.
     replace_pending: bool,
     pending: Option<String>,
     sends: i64,
@@ -46,6 +54,41 @@ struct EntryParams {
     vault_item: Option<String>,
     at: i64,
 }
+
+const ENTRY: [(&str, Col); 10] = [
+    ("account", Col::Text),
+    ("state", Col::Text),
+    ("replace_pending", Col::Bool),
+    ("pending", Col::Text),
+    ("sends", Col::Int),
+    ("attempts", Col::Int),
+    ("refusals", Col::Int),
+    ("message", Col::Text),
+    ("vault_item", Col::Text),
+    ("at", Col::Int),
+];
+
+/// A report row, as JSON.
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    at: i64,
+    account: &'a str,
+    target: &'a str,
+    owner: &'a Option<String>,
+    phase: &'static str,
+    outcome: &'static str,
+    message: &'a str,
+}
+
+const REPORT: [(&str, Col); 7] = [
+    ("at", Col::Int),
+    ("account", Col::Text),
+    ("target", Col::Text),
+    ("owner", Col::Text),
+    ("phase", Col::Text),
+    ("outcome", Col::Text),
+    ("message", Col::Text),
+];
 
 /// The batch has no clock of its own: tokens are spent as of its latest entry or report time
 /// (the runner's "now"), or the wall clock for a batch with neither.
@@ -59,8 +102,19 @@ fn revocation_time(batch: &BatchWrite) -> OffsetDateTime {
         .unwrap_or_else(OffsetDateTime::now_utc)
 }
 
-fn encode(job: MprJobId, batch: &BatchWrite) -> Encoded {
-    let entries = batch
+/// `ids` as a JSON list, sorted and without repeats; `None` when empty.
+fn id_list<T: ToString>(ids: &[T]) -> RepoResult<Option<String>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let mut ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    json_rows::encode(&ids).map(Some)
+}
+
+fn encode(job: MprJobId, batch: &BatchWrite) -> RepoResult<Encoded> {
+    let entries: BTreeMap<String, EntryRow> = batch
         .entries
         .iter()
         .map(|e| {
@@ -69,8 +123,9 @@ fn encode(job: MprJobId, batch: &BatchWrite) -> Encoded {
                 PendingWrite::Set(sealed) => (true, Some(sealed.to_string())),
                 PendingWrite::Clear => (true, None),
             };
-            EntryParams {
-                account: e.account.to_string(),
+            let account = e.account.to_string();
+            let row = EntryRow {
+                account: account.clone(),
                 state: e.state.as_str(),
                 replace_pending,
                 pending,
@@ -80,29 +135,82 @@ fn encode(job: MprJobId, batch: &BatchWrite) -> Encoded {
                 message: e.message.clone(),
                 vault_item: e.vault_item.map(|v| v.to_string()),
                 at: ms(e.at),
-            }
+            };
+            (account, row)
         })
         .collect();
-    let mut owners: Vec<String> = batch
-        .revoke_owners
+    let report: Vec<ReportJson<'_>> = batch
+        .report
         .iter()
-        .map(ToString::to_string)
+        .map(|row| ReportJson {
+            at: ms(row.at),
+            account: &row.account,
+            target: &row.target,
+            owner: &row.owner,
+            phase: row.phase.as_str(),
+            outcome: row.outcome.as_str(),
+            message: &row.message,
+        })
         .collect();
-    owners.sort_unstable();
-    owners.dedup();
-    let mut release: Vec<String> = batch
-        .release_locks
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    release.sort_unstable();
-    release.dedup();
-    Encoded {
+    let rows: Vec<&EntryRow> = entries.values().collect();
+    Ok(Encoded {
         job: job.to_string(),
-        entries,
-        owners,
-        release,
+        entries: json_rows::encode(&rows)?,
+        entry_count: rows.len() as u64,
+        report: if report.is_empty() {
+            None
+        } else {
+            Some(json_rows::encode(&report)?)
+        },
+        owners: id_list(&batch.revoke_owners)?,
+        release: id_list(&batch.release_locks)?,
         now: ms(revocation_time(batch)),
+    })
+}
+
+/// The statements of a batch, for a dialect.
+struct Statements {
+    entries: String,
+    report: String,
+    sessions: String,
+    tokens: String,
+    release: String,
+}
+
+impl Statements {
+    fn new(d: Dialect) -> Self {
+        Self {
+            entries: format!(
+                "{}UPDATE mpr_entries SET state = x.state, \
+                 pending = CASE WHEN x.replace_pending THEN x.pending ELSE mpr_entries.pending END, \
+                 sends = x.sends, attempts = x.attempts, refusals = x.refusals, \
+                 message = x.message, \
+                 vault_item_id = COALESCE(x.vault_item, mpr_entries.vault_item_id), \
+                 updated_at = x.at \
+                 FROM x WHERE mpr_entries.job_id = $1 AND mpr_entries.account_id = x.account",
+                json_rows::with_rows(d, 2, &ENTRY)
+            ),
+            report: format!(
+                "{}INSERT INTO mpr_report (job_id, at, account, target, owner, phase, outcome, \
+                 message) SELECT $1, x.at, x.account, x.target, x.owner, x.phase, x.outcome, \
+                 x.message FROM x",
+                json_rows::with_rows(d, 2, &REPORT)
+            ),
+            // Every session of the owners ends (the runner has none to keep).
+            sessions: format!(
+                "DELETE FROM sessions WHERE profile_id IN ({})",
+                json_rows::list(d, 1)
+            ),
+            tokens: format!(
+                "UPDATE one_time_tokens SET consumed_at = $2 WHERE subject IN ({}) \
+                 AND consumed_at IS NULL AND expires_at > $2",
+                json_rows::list(d, 1)
+            ),
+            release: format!(
+                "DELETE FROM mpr_account_locks WHERE job_id = $1 AND account_id IN ({})",
+                json_rows::list(d, 2)
+            ),
+        }
     }
 }
 
@@ -115,7 +223,8 @@ pub(crate) async fn write_batch(
     if batch.is_empty() {
         return Ok(());
     }
-    let e = encode(job, batch);
+    let e = encode(job, batch)?;
+    let sql = Statements::new(store.dialect());
     write_tx!(store, |tx| {
         if let Some(runner) = &batch.runner {
             let held =
@@ -132,84 +241,51 @@ pub(crate) async fn write_batch(
                 )));
             }
         }
-        for write in &batch.vault {
-            write_vault(&mut *tx, write).await?;
-        }
-        for entry in &e.entries {
-            let changed = sqlx::query(
-                "UPDATE mpr_entries SET state = $3, \
-                 pending = CASE WHEN $4 THEN $5 ELSE pending END, \
-                 sends = $6, attempts = $7, refusals = $8, message = $9, \
-                 vault_item_id = COALESCE($10, vault_item_id), updated_at = $11 \
-                 WHERE job_id = $1 AND account_id = $2",
-            )
-            .bind(&e.job)
-            .bind(&entry.account)
-            .bind(entry.state)
-            .bind(entry.replace_pending)
-            .bind(&entry.pending)
-            .bind(entry.sends)
-            .bind(entry.attempts)
-            .bind(entry.refusals)
-            .bind(&entry.message)
-            .bind(&entry.vault_item)
-            .bind(entry.at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if changed == 0 {
+        write_vaults(&mut *tx, &batch.vault).await?;
+        if e.entry_count > 0 {
+            let changed = sqlx::query(AssertSqlSafe(sql.entries.as_str()))
+                .bind(&e.job)
+                .bind(&e.entries)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            if changed != e.entry_count {
                 return Err(RepoError::NotFound(format!(
-                    "the journal entry of account {} in run {job}",
-                    entry.account
+                    "{} of the {} journal entries written are not in run {job}",
+                    e.entry_count.saturating_sub(changed),
+                    e.entry_count
                 )));
             }
         }
-        for chunk in batch.report.chunks(rows_per_statement(store.dialect(), 8)) {
-            let sql = format!(
-                "INSERT INTO mpr_report (job_id, at, account, target, owner, phase, outcome, \
-                 message) VALUES {}",
-                values_params(1, chunk.len(), 8)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for row in chunk {
-                q = q
-                    .bind(&e.job)
-                    .bind(ms(row.at))
-                    .bind(&row.account)
-                    .bind(&row.target)
-                    .bind(&row.owner)
-                    .bind(row.phase.as_str())
-                    .bind(row.outcome.as_str())
-                    .bind(&row.message);
-            }
-            q.execute(&mut *tx).await.map_err(db_err)?;
-        }
-        for owner in &e.owners {
-            // An empty string never equals a stored session hash: every session ends.
-            sqlx::query(DELETE_SESSIONS_OF)
-                .bind(owner)
-                .bind("")
+        if let Some(report) = &e.report {
+            sqlx::query(AssertSqlSafe(sql.report.as_str()))
+                .bind(&e.job)
+                .bind(report)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            sqlx::query(REVOKE_TOKENS_OF)
-                .bind(owner)
+        }
+        if let Some(owners) = &e.owners {
+            sqlx::query(AssertSqlSafe(sql.sessions.as_str()))
+                .bind(owners)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            sqlx::query(AssertSqlSafe(sql.tokens.as_str()))
+                .bind(owners)
                 .bind(e.now)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
         }
-        for chunk in e.release.chunks(rows_per_statement(store.dialect(), 1)) {
-            let sql = format!(
-                "DELETE FROM mpr_account_locks WHERE job_id = $1 AND account_id IN ({})",
-                in_params(2, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&e.job);
-            for account in chunk {
-                q = q.bind(account);
-            }
-            q.execute(&mut *tx).await.map_err(db_err)?;
+        if let Some(release) = &e.release {
+            sqlx::query(AssertSqlSafe(sql.release.as_str()))
+                .bind(&e.job)
+                .bind(release)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
         }
     });
     Ok(())

@@ -8,10 +8,9 @@ use time::OffsetDateTime;
 
 type SessionRow = (String, String, i64, i64, String);
 
-/// Ends a profile's sessions except one (`$1` profile id, `$2` the hash to keep, `''` for none);
-/// shared with the mass-reset batch, which revokes owners in its own transaction.
-pub(crate) const DELETE_SESSIONS_OF: &str =
-    "DELETE FROM sessions WHERE profile_id = $1 AND hash <> $2";
+/// Ends a profile's sessions except one (`$1` profile id, `$2` the hash to keep, `''` for none).
+/// The mass-reset batch ends the sessions of many owners at once (`mpr_batch.rs`).
+const DELETE_SESSIONS_OF: &str = "DELETE FROM sessions WHERE profile_id = $1 AND hash <> $2";
 
 impl SessionRepo for Store {
     async fn create_session(&self, s: &SessionRecord) -> RepoResult<()> {

@@ -1,30 +1,24 @@
 //! The credential vault's records ([`VaultRepo`]): items with their sealed data key and secret,
 //! and the history of earlier secrets.
 //!
-//! Writes go through [`write_vault`], which runs on an open transaction so the mass-reset batch
-//! (`mpr_batch.rs`) applies the same statements inside its own transaction as
-//! [`VaultRepo::write_item`] does alone. Its body is written once and compiled for each
-//! connection type ([`VaultTx`]), like [`on_pool!`](crate::on_pool) does for pools.
-//!
-//! A new secret ([`VaultWrite::SetSecret`]) copies the current secret into the history, replaces
-//! it, bumps `version` — all only while `version` is still the one the writer read — and trims
-//! the history to the newest [`HISTORY_LEN`]. Two writers racing on one item: one wins, the other
-//! gets `Conflict` (PostgreSQL: the version check, or the history's primary key when both copied
-//! the same secret; SQLite: writers run one at a time).
+//! Writes go through [`write_vaults`](crate::vault_batch::write_vaults), which runs on an open
+//! transaction so the mass-reset batch (`mpr_batch.rs`) applies the same statements inside its
+//! own transaction as [`VaultRepo::write_item`] does alone.
 //!
 //! Also here: the plumbing the mass-reset store shares — [`write_tx!`] (a write transaction,
 //! `BEGIN IMMEDIATE` on SQLite so writers queue instead of failing to upgrade a read) and the
 //! placeholder lists of chunked multi-row statements.
 
-use crate::{Dialect, Store, db_err, from_ms, ms, on_pool, parse_id};
+use crate::json_rows;
+use crate::vault_batch::write_vaults;
+use crate::{Dialect, Store, db_err, from_ms, on_pool, parse_id};
 use latchkey_core::ids::{AccountId, ProfileId, VaultItemId};
 use latchkey_core::repo::{RepoError, RepoResult};
 use latchkey_core::secretbox::Sealed;
-use latchkey_core::vault::{HISTORY_LEN, HistoryEntry, VaultItem, VaultRepo, VaultWrite};
+use latchkey_core::vault::{HistoryEntry, VaultItem, VaultRepo, VaultWrite};
 use sqlx::AssertSqlSafe;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::future::Future;
 
 /// Rows per multi-row statement (ids per `IN` list) on PostgreSQL: one round trip each, and with
 /// 13 columns 6,500 parameters, far below its limit of 65,535.
@@ -151,135 +145,13 @@ fn item_from_row(row: ItemRow) -> RepoResult<VaultItem> {
     })
 }
 
-/// Vault writes on an open transaction (see the module docs).
-pub(crate) trait VaultTx {
-    /// Applies one write; `Conflict` when the item's version moved or its account has an item.
-    fn write_vault(&mut self, write: &VaultWrite) -> impl Future<Output = RepoResult<()>> + Send;
-}
-
-/// Applies `write` on the transaction `conn` (`&mut *tx`).
-pub(crate) async fn write_vault<C: VaultTx>(conn: &mut C, write: &VaultWrite) -> RepoResult<()> {
-    conn.write_vault(write).await
-}
-
-macro_rules! impl_vault_tx {
-    ($conn:ty) => {
-        impl VaultTx for $conn {
-            async fn write_vault(&mut self, write: &VaultWrite) -> RepoResult<()> {
-                match write {
-                    VaultWrite::Create(item) => {
-                        let fields = serde_json::to_string(&item.fields)
-                            .map_err(|e| RepoError::Database(e.to_string()))?;
-                        sqlx::query(
-                            "INSERT INTO vault_items (id, name, owner_id, collection, is_template, \
-                             template_id, account_id, fields, wrapped_key, key_id, secret, \
-                             secret_changed_at, created_at, updated_at, version) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                        )
-                        .bind(item.id.to_string())
-                        .bind(&item.name)
-                        .bind(item.owner.map(|o| o.to_string()))
-                        .bind(&item.collection)
-                        .bind(item.is_template)
-                        .bind(item.template.map(|t| t.to_string()))
-                        .bind(item.account.map(|a| a.to_string()))
-                        .bind(fields)
-                        .bind(item.wrapped_key.as_ref().map(ToString::to_string))
-                        .bind(item.wrapped_key.as_ref().map(|k| k.key_id().to_owned()))
-                        .bind(item.secret.as_ref().map(ToString::to_string))
-                        .bind(item.secret_changed_at.map(ms))
-                        .bind(ms(item.created_at))
-                        .bind(ms(item.updated_at))
-                        .bind(item.version)
-                        .execute(&mut *self)
-                        .await
-                        .map_err(|e| match db_err(e) {
-                            RepoError::Conflict(_) => RepoError::Conflict(match item.account {
-                                Some(a) => format!("vault item {} or an item for account {a}", item.id),
-                                None => format!("vault item {}", item.id),
-                            }),
-                            other => other,
-                        })?;
-                        Ok(())
-                    }
-                    VaultWrite::SetSecret {
-                        id,
-                        expected_version,
-                        wrapped_key,
-                        secret,
-                        changed_at,
-                    } => {
-                        let conflict = || RepoError::Conflict(format!("a newer version of vault item {id}"));
-                        let item = id.to_string();
-                        // The current secret into the history, if the version still matches.
-                        let kept = sqlx::query(
-                            "INSERT INTO vault_item_history (item_id, seq, secret, changed_at) \
-                             SELECT id, COALESCE((SELECT MAX(h.seq) FROM vault_item_history h \
-                             WHERE h.item_id = $1), 0) + 1, secret, COALESCE(secret_changed_at, updated_at) \
-                             FROM vault_items WHERE id = $1 AND version = $2 AND secret IS NOT NULL",
-                        )
-                        .bind(&item)
-                        .bind(*expected_version)
-                        .execute(&mut *self)
-                        .await
-                        .map_err(|e| match db_err(e) {
-                            RepoError::Conflict(_) => conflict(),
-                            other => other,
-                        })?
-                        .rows_affected();
-                        let changed = sqlx::query(
-                            "UPDATE vault_items SET wrapped_key = $3, key_id = $4, secret = $5, \
-                             secret_changed_at = $6, updated_at = $6, version = version + 1 \
-                             WHERE id = $1 AND version = $2",
-                        )
-                        .bind(&item)
-                        .bind(*expected_version)
-                        .bind(wrapped_key.to_string())
-                        .bind(wrapped_key.key_id())
-                        .bind(secret.to_string())
-                        .bind(ms(*changed_at))
-                        .execute(&mut *self)
-                        .await
-                        .map_err(db_err)?
-                        .rows_affected();
-                        if changed == 0 {
-                            let exists: i64 =
-                                sqlx::query_scalar("SELECT COUNT(*) FROM vault_items WHERE id = $1")
-                                    .bind(&item)
-                                    .fetch_one(&mut *self)
-                                    .await
-                                    .map_err(db_err)?;
-                            return Err(if exists == 0 {
-                                RepoError::NotFound(format!("vault item {id}"))
-                            } else {
-                                conflict()
-                            });
-                        }
-                        if kept > 0 {
-                            sqlx::query(
-                                "DELETE FROM vault_item_history WHERE item_id = $1 AND seq NOT IN \
-                                 (SELECT seq FROM vault_item_history WHERE item_id = $1 \
-                                 ORDER BY seq DESC LIMIT $2)",
-                            )
-                            .bind(&item)
-                            .bind(i64::try_from(HISTORY_LEN).unwrap_or(i64::MAX))
-                            .execute(&mut *self)
-                            .await
-                            .map_err(db_err)?;
-                        }
-                        Ok(())
-                    }
-                }
-            }
-        }
-    };
-}
-impl_vault_tx!(sqlx::SqliteConnection);
-impl_vault_tx!(sqlx::PgConnection);
-
 impl VaultRepo for Store {
     async fn write_item(&self, write: &VaultWrite) -> RepoResult<()> {
-        write_tx!(self, |tx| write_vault(&mut *tx, write).await?);
+        write_tx!(self, |tx| write_vaults(
+            &mut *tx,
+            std::slice::from_ref(write)
+        )
+        .await?);
         Ok(())
     }
 
@@ -309,26 +181,23 @@ impl VaultRepo for Store {
         let mut ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
         ids.sort_unstable();
         ids.dedup();
-        let mut items = Vec::new();
-        for chunk in ids.chunks(rows_per_statement(self.dialect(), 1)) {
-            let sql = format!(
-                "{} WHERE account_id IN ({}) ORDER BY account_id",
-                select_items!(""),
-                in_params(1, chunk.len())
-            );
-            let rows: Vec<ItemRow> = on_pool!(self, |pool| {
-                let mut q = sqlx::query_as(AssertSqlSafe(sql.clone()));
-                for id in chunk {
-                    q = q.bind(id);
-                }
-                q.fetch_all(pool).await
-            })
-            .map_err(db_err)?;
-            for row in rows {
-                items.push(item_from_row(row)?);
-            }
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(items)
+        let list = json_rows::encode(&ids)?;
+        let sql = format!(
+            "{} WHERE account_id IN ({}) ORDER BY account_id",
+            select_items!(""),
+            json_rows::list(self.dialect(), 1)
+        );
+        let rows: Vec<ItemRow> = on_pool!(self, |pool| {
+            sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(&list)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(db_err)?;
+        rows.into_iter().map(item_from_row).collect()
     }
 
     async fn templates(&self) -> RepoResult<Vec<VaultItem>> {
