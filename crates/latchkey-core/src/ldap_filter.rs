@@ -223,9 +223,11 @@ impl Parser<'_> {
                     self.pos += 1;
                 }
                 Some(b'\\') => {
+                    // Exactly two hex digits (`from_str_radix` alone would take `+f`).
                     let hex = self
                         .text
                         .get(self.pos + 1..self.pos + 3)
+                        .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
                         .and_then(|h| std::str::from_utf8(h).ok())
                         .and_then(|h| u8::from_str_radix(h, 16).ok())
                         .ok_or(FilterError::Escape(self.pos))?;

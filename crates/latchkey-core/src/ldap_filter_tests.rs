@@ -92,6 +92,8 @@ fn broken_filters_and_templates_are_refused() {
         "(mail=\\2)",
         "(mail=\\zz)",
         "(mail=\\ff)",
+        "(mail=\\+f)",
+        "(mail=\\-1)",
         "(mail>=x)",
         "(mail=x)(sn=y)",
     ] {
