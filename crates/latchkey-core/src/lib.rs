@@ -38,6 +38,7 @@ pub mod scenario;
 pub mod secret;
 pub mod secretbox;
 pub mod settings;
+pub mod sspr;
 pub mod target;
 pub mod token;
 pub mod userclass;
