@@ -19,6 +19,8 @@ pub struct Field {
     pub inputmode: &'static str,
     /// Prefilled value.
     pub value: String,
+    /// May be left empty (a search form's optional field); inputs are required otherwise.
+    pub optional: bool,
 }
 
 impl Field {
@@ -31,6 +33,7 @@ impl Field {
             autocomplete,
             inputmode: "",
             value: value.into(),
+            optional: false,
         }
     }
 
@@ -43,6 +46,7 @@ impl Field {
             autocomplete,
             inputmode: "",
             value: String::new(),
+            optional: false,
         }
     }
 
@@ -55,6 +59,7 @@ impl Field {
             autocomplete: "one-time-code",
             inputmode: "numeric",
             value: String::new(),
+            optional: false,
         }
     }
 }

@@ -46,6 +46,14 @@ pub struct LoginState {
     /// [`LoginState::set_module_data`]; it lives exactly as long as the flow.
     #[serde(default)]
     pub module_data: std::collections::BTreeMap<String, String>,
+    /// A forgotten-password flow (`/forgot`), whatever chain its profile runs: it never ends in
+    /// a session. (A flow rooted at `PASSWORD_RESET` is one too; see [`LoginState::is_reset`].)
+    #[serde(default)]
+    pub reset: bool,
+    /// The person `/forgot`'s user search found, before the profile's chain started: the
+    /// chain's `user_ident` takes them once instead of asking.
+    #[serde(default)]
+    pub preidentified: Option<ProfileId>,
     /// This flow's id in the store, derived from the browser's flow cookie by [`load`] and
     /// [`create`]; never stored (so never taken from stored data). `None` while a new flow's
     /// first page is prepared, before it is stored. Modules that bind something to the flow
@@ -69,8 +77,16 @@ impl LoginState {
             bypass_user: None,
             recognised_browser: false,
             module_data: std::collections::BTreeMap::new(),
+            reset: false,
+            preidentified: None,
             flow_id: None,
         }
+    }
+
+    /// Is this a forgotten-password flow (marked so by `/forgot`, or rooted at the built-in
+    /// `PASSWORD_RESET` chain)?
+    pub fn is_reset(&self) -> bool {
+        self.reset || self.flow.root.as_str() == latchkey_core::chain::builtin::PASSWORD_RESET
     }
 
     /// A module's working state, if it stored one in this flow.

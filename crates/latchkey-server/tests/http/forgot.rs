@@ -19,7 +19,7 @@ const THIRD: &str = "silent quartz meadow 7 kite";
 const CODE_LENGTH: usize = 6;
 
 /// Posts one step of the reset flow with the CSRF token and the version of `page`.
-async fn answer(b: &mut Browser, page: &Page, fields: &[(&str, &str)]) -> Page {
+pub(crate) async fn answer(b: &mut Browser, page: &Page, fields: &[(&str, &str)]) -> Page {
     let csrf = b.csrf();
     let version = page.hidden("version").expect("a prompt page");
     let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
@@ -38,7 +38,7 @@ async fn identify(server: &TestServer, login: &str) -> (Browser, Page) {
 }
 
 /// Waits until `to` has `count` messages of `kind`; returns them.
-async fn mails_of(
+pub(crate) async fn mails_of(
     server: &TestServer,
     to: &str,
     kind: MessageKind,
@@ -71,7 +71,7 @@ async fn verified(server: &TestServer, login: &str) -> Browser {
     b
 }
 
-async fn set_new(b: &mut Browser, new: &str, confirm: &str) -> Page {
+pub(crate) async fn set_new(b: &mut Browser, new: &str, confirm: &str) -> Page {
     let csrf = b.csrf();
     b.post(
         "/forgot/new-password",
@@ -80,7 +80,7 @@ async fn set_new(b: &mut Browser, new: &str, confirm: &str) -> Page {
     .await
 }
 
-async fn can_sign_in(server: &TestServer, login: &str, password: &str) -> bool {
+pub(crate) async fn can_sign_in(server: &TestServer, login: &str, password: &str) -> bool {
     Browser::new(&server.url)
         .sign_in(login, password)
         .await
@@ -94,7 +94,7 @@ async fn profile(server: &TestServer, login: &str) -> Profile {
 }
 
 /// The body without the values that differ per browser and per request.
-fn without_tokens(body: &str) -> String {
+pub(crate) fn without_tokens(body: &str) -> String {
     let mut out = body.to_owned();
     for name in ["csrf", "version"] {
         let marker = format!("name=\"{name}\" value=\"");
@@ -396,7 +396,7 @@ async fn reset_by_link(server: &TestServer) {
 }
 
 /// The link in the newest Link mail to `to`, as a path on the server.
-async fn mailed_link(server: &TestServer, to: &str) -> String {
+pub(crate) async fn mailed_link(server: &TestServer, to: &str) -> String {
     let mail = mails_of(server, to, MessageKind::Link, 1).await;
     let text = &mail.last().unwrap().message.body_text;
     let link = text

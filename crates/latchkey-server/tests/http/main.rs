@@ -17,6 +17,7 @@ mod enrolment;
 mod external;
 mod focus;
 mod forgot;
+mod forgot_search;
 mod i18n;
 mod login;
 mod mailbox;

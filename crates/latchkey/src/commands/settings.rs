@@ -13,6 +13,7 @@ use latchkey_core::repo::SettingsRepo;
 use latchkey_core::settings::{
     KNOWN, SettingError, SettingRow, Settings, find_known, validate_row,
 };
+use latchkey_core::sspr::{ForgottenPassword, NS_FORGOTTEN_PASSWORD};
 use std::path::Path;
 
 /// Runs a `settings` subcommand.
@@ -43,6 +44,25 @@ pub async fn run(command: SettingsCommand, config_flag: Option<&Path>) -> anyhow
 
 fn bad(error: SettingError) -> anyhow::Error {
     BadInput::error(error.to_string())
+}
+
+/// Settings read together as one configuration are checked whole, on the table as it would
+/// be after the change, before anything is written: a change that would leave the
+/// forgotten-password configuration unusable (a filter that does not parse, a `%field%` the
+/// search form lacks) is refused and changes nothing.
+fn check_whole(
+    settings: &Settings,
+    namespace: &str,
+    change: impl FnOnce(&mut Vec<SettingRow>),
+) -> anyhow::Result<()> {
+    if namespace != NS_FORGOTTEN_PASSWORD {
+        return Ok(());
+    }
+    let mut rows = settings.rows().to_vec();
+    change(&mut rows);
+    ForgottenPassword::from_settings(&Settings::new(rows))
+        .map(|_| ())
+        .map_err(|e| BadInput::error(format!("{e}; nothing changed")))
 }
 
 /// The stored rows of one setting (names already normalised).
@@ -160,6 +180,11 @@ async fn set(
             rows.len()
         )));
     }
+    let current = ctx.store.settings().await?;
+    check_whole(&current, &ns, |all| {
+        all.retain(|r| !(r.namespace == ns && r.setting == s));
+        all.extend(rows.iter().cloned());
+    })?;
     ctx.store.replace_setting(&ns, &s, &rows).await?;
     let shown: Vec<&str> = rows.iter().map(|r| r.value.as_str()).collect();
     outln!("{ns}/{s} = {}", shown.join(", "))?;
@@ -182,6 +207,7 @@ async fn add(
             setting: row.setting,
         }));
     }
+    check_whole(&settings, &row.namespace, |all| all.push(row.clone()))?;
     ctx.store.add_setting(&row).await?;
     outln!(
         "{}/{}: added {} (now {} value{})",
@@ -203,6 +229,11 @@ async fn unset(
     let settings = ctx.store.settings().await?;
     let (ns, s) = resolve(&settings, namespace, setting)?;
     let value = value.map(str::trim);
+    check_whole(&settings, &ns, |all| {
+        all.retain(|r| {
+            !(r.namespace == ns && r.setting == s && value.is_none_or(|v| r.value == v))
+        });
+    })?;
     let removed = ctx.store.unset_setting(&ns, &s, value).await?;
     match (removed, value) {
         (0, Some(v)) => outln!("{ns}/{s} has no value {v:?}; nothing changed"),

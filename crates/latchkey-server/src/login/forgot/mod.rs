@@ -21,6 +21,7 @@
 
 pub mod flow;
 pub mod recovery;
+pub mod search;
 
 use super::facts::RequestFacts;
 use super::prompt::{Button, Field, Prompt};
@@ -55,6 +56,9 @@ pub const FAILED: &str = "We could not verify you with that code. Please start a
 /// The same, when the chain verifies by a mailed link.
 const LINK_SENT: &str = "If the user ID you gave belongs to an account with an email address, \
                          we sent a link there. Open it in this browser to choose a new password.";
+/// The identification page's sentence when the operator configured the search form.
+const SEARCH_INTRO: &str = "Fill in the form. If it matches an account, we send a one-time code \
+                            to its email address.";
 /// The flow cookie named no live reset.
 const EXPIRED: &str = "Your password reset took too long or was already used. Please start again.";
 /// A page was submitted twice or from an old tab.
@@ -178,12 +182,14 @@ async fn begin(
     csrf: String,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let config = search::configuration(app).await?;
     let mut state = ResetState {
         login: LoginState::new(chain_id(builtin::PASSWORD_RESET)?, request),
         decoy: false,
         verified: None,
         mails_link: false,
     };
+    state.login.reset = true;
     let driven = drive(app, &mut state.login, None).await?;
     let Driven::Prompt(prompt) = driven else {
         return Err(PageError::Internal(
@@ -191,7 +197,11 @@ async fn begin(
         ));
     };
     state.mails_link = chain_mails_link(&state);
-    let prompt = shown(&state, prompt);
+    let mut prompt = shown(&state, prompt);
+    if let Some(fields) = search::form_fields(&config.search) {
+        prompt.fields = fields;
+        prompt.intro = SEARCH_INTRO.into();
+    }
     let (token, loaded) = flow::create(&app.store, state).await?;
     let mut response = render(prompt, notice, csrf, loaded.version, status)?;
     append_cookie(
@@ -253,12 +263,16 @@ pub async fn submit(
         let prompt = after_identification(&loaded.state);
         return saved(&app, &mut loaded, prompt, &csrf).await;
     }
-    let driven = drive(
-        &app,
-        &mut loaded.state.login,
-        Some(super::modules::Input::new(fields)),
-    )
-    .await?;
+    let driven = if loaded.state.login.user.is_none() {
+        search::identification(&app, &mut loaded.state, &fields).await?
+    } else {
+        drive(
+            &app,
+            &mut loaded.state.login,
+            Some(super::modules::Input::new(fields)),
+        )
+        .await?
+    };
     match driven {
         Driven::Prompt(p) => {
             let prompt = shown(&loaded.state, p);

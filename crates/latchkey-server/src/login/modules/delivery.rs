@@ -31,7 +31,7 @@
 use super::Context;
 use crate::login::state::LoginState;
 use crate::state::AppState;
-use latchkey_core::chain::{ChainDef, ModuleDef, builtin};
+use latchkey_core::chain::{ChainDef, ModuleDef};
 use latchkey_core::ids::ProfileId;
 use latchkey_core::profile::Profile;
 use latchkey_core::repo::{CounterAttempt, CounterRepo, RepoError};
@@ -108,7 +108,7 @@ pub fn may_verify(
         Some(v) if v.eq_ignore_ascii_case("true") => true,
         Some(other) => return Err(format!("allow_locked = {other:?}: expected true or false")),
     };
-    let reset_flow = state.flow.root.as_str() == builtin::PASSWORD_RESET;
+    let reset_flow = state.is_reset();
     Ok(profile.enabled && (!profile.locked || (allow_locked && reset_flow)))
 }
 
@@ -313,7 +313,7 @@ mod tests {
     #[test]
     fn locked_profiles_are_verified_only_in_reset_flows_that_allow_it() {
         use crate::login::facts::RequestFacts;
-        use latchkey_core::chain::{ChainId, builtin::cfg};
+        use latchkey_core::chain::{ChainId, builtin, builtin::cfg};
         use latchkey_core::profile::{Attributes, LoginId, NewProfile};
         let now = OffsetDateTime::now_utc();
         let mut rng = latchkey_core::random::SeededRandom::new(3);

@@ -5,6 +5,7 @@ use crate::error::PageError;
 use crate::login::prompt::{Field, Prompt};
 use crate::login::state::LoginState;
 use latchkey_core::chain::{ChainDef, ChainId, ModuleDef, ModuleResult, builtin};
+use latchkey_core::ids::ProfileId;
 use latchkey_core::profile::LoginId;
 use latchkey_core::repo::ProfileRepo;
 
@@ -32,6 +33,13 @@ pub async fn identify_user(
     state: &mut LoginState,
     input: Option<&Input>,
 ) -> Result<Step, PageError> {
+    if let Some(found) = state.preidentified.take() {
+        // `/forgot` found this person with its search form and started their profile's chain.
+        return Ok(match ctx.app.store.profile_by_id(found).await? {
+            Some(p) => identified(state, p.id),
+            None => unknown(state),
+        });
+    }
     let from_link = if state.userid_used {
         None
     } else {
@@ -51,22 +59,26 @@ pub async fn identify_user(
         Err(_) => None,
     };
     Ok(match profile {
-        Some(p) => {
-            // Successes replayed on retry belong to the user who earned them.
-            if state.bypass_user != Some(p.id) {
-                state.flow.bypass.clear();
-            }
-            state.user = Some(p.id);
-            state.recognised_browser = state.request.device_user == Some(p.id);
-            super::SUCCESS
-        }
-        None => {
-            state.user = None;
-            state.recognised_browser = false;
-            state.flow.bypass.clear();
-            fail(reason::UNKNOWN_USER)
-        }
+        Some(p) => identified(state, p.id),
+        None => unknown(state),
     })
+}
+
+fn identified(state: &mut LoginState, user: ProfileId) -> Step {
+    // Successes replayed on retry belong to the user who earned them.
+    if state.bypass_user != Some(user) {
+        state.flow.bypass.clear();
+    }
+    state.user = Some(user);
+    state.recognised_browser = state.request.device_user == Some(user);
+    super::SUCCESS
+}
+
+fn unknown(state: &mut LoginState) -> Step {
+    state.user = None;
+    state.recognised_browser = false;
+    state.flow.bypass.clear();
+    fail(reason::UNKNOWN_USER)
 }
 
 /// `identify`: runs the identification chain.

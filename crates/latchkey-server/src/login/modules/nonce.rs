@@ -29,7 +29,7 @@ use crate::error::PageError;
 use crate::login::prompt::{Button, Prompt};
 use crate::login::state::LoginState;
 use crate::os::OsRandom;
-use latchkey_core::chain::{ChainDef, ModuleDef, builtin};
+use latchkey_core::chain::{ChainDef, ModuleDef};
 use latchkey_core::ids::ProfileId;
 use latchkey_core::nonce::{self, IssuedNonce, LockStatus, NonceLockout, NonceSettings};
 use latchkey_core::profile::Profile;
@@ -243,7 +243,7 @@ async fn send(
         return Ok(Ok(gate));
     }
     let (token, issued) = nonce::issue(&config.settings, profile.id, flow, now, &mut OsRandom);
-    let path = if state.flow.root.as_str() == builtin::PASSWORD_RESET {
+    let path = if state.is_reset() {
         RESET_LINK_PATH
     } else {
         LINK_PATH
