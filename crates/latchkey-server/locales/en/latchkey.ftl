@@ -134,7 +134,7 @@ password-done-ended = Your { $count } other sessions were signed out.
 password-done-links = Links and codes sent to you earlier no longer work.
 password-done-notice = We sent a notice to your email address, if you have one.
 rule-common = Not a common or leaked password
-rule-user-data = Does not contain your user name, your name or your email address
+rule-contains-user-data = Does not contain your user name, your name or your email address
 
 ## vault.html
 vault-title = Your vault
@@ -183,3 +183,208 @@ questions-answer-n = Answer { $count } of these.
 login-link-accepted = Link accepted
 login-link-confirmed = Your email address is confirmed. Continue to finish signing in.
 login-link-refused = This link cannot be used here. Open it in the same browser where you asked for it, before it expires; or start signing in again.
+
+## password rules (src/i18n/rules.rs): rule-<code> is the line next to the field, refusal-<code>
+## what a refused password is told; the English must read as latchkey-core's Rule texts
+rule-kinds = lower-case letters, upper-case letters, digits, symbols, letters without case
+rule-too-short = At least { $min ->
+        [1] 1 character
+       *[other] { $min } characters
+    }
+rule-too-long = At most { $max ->
+        [1] 1 character
+       *[other] { $max } characters
+    }
+rule-needs-lower = At least { $min ->
+        [1] 1 lower-case letter
+       *[other] { $min } lower-case letters
+    }
+rule-needs-upper = At least { $min ->
+        [1] 1 upper-case letter
+       *[other] { $min } upper-case letters
+    }
+rule-needs-digits = At least { $min ->
+        [1] 1 digit
+       *[other] { $min } digits
+    }
+rule-needs-symbols = At least { $min ->
+        [1] 1 symbol
+       *[other] { $min } symbols
+    }
+rule-needs-classes = Characters of at least { $min } of these kinds: { $kinds }
+rule-too-weak = Hard enough to guess (strength { $min } of 4 or more)
+rule-reused =
+    { $count ->
+        [1] Not your previous password
+       *[other] Not one of your last { $count } passwords
+    }
+refusal-too-short = Use at least { $min ->
+        [1] 1 character
+       *[other] { $min } characters
+    }.
+refusal-too-long = Use at most { $max ->
+        [1] 1 character
+       *[other] { $max } characters
+    }.
+refusal-needs-lower = Use at least { $min ->
+        [1] 1 lower-case letter
+       *[other] { $min } lower-case letters
+    }.
+refusal-needs-upper = Use at least { $min ->
+        [1] 1 upper-case letter
+       *[other] { $min } upper-case letters
+    }.
+refusal-needs-digits = Use at least { $min ->
+        [1] 1 digit
+       *[other] { $min } digits
+    }.
+refusal-needs-symbols = Use at least { $min ->
+        [1] 1 symbol
+       *[other] { $min } symbols
+    } (anything that is not a letter or a digit, such as ! or a space).
+refusal-needs-classes = Use characters of at least { $min } of these kinds: { $kinds }.
+refusal-common = This password is on a list of common and leaked passwords that attackers try first. Choose another one.
+refusal-contains-user-data = Do not use your user name, your name or your email address in your password.
+refusal-too-weak = This password is too easy to guess (strength below { $min } of 4). Make it longer, for example with a few unrelated words.
+refusal-reused =
+    { $count ->
+        [1] Do not use your previous password again.
+       *[other] Do not use any of your last { $count } passwords again.
+    }
+password-rule-met = (met)
+
+## forgot_prompt.html and the texts of src/login/forgot/
+forgot-title = Reset your password
+forgot-user-intro = Enter your user ID. If it belongs to an account, we send a one-time code to its email address.
+forgot-code-sent = If the user ID you gave belongs to an account with an email address, we sent a one-time code there. Enter it to choose a new password.
+forgot-link-sent = If the user ID you gave belongs to an account with an email address, we sent a link there. Open it in this browser to choose a new password.
+forgot-search-intro = Fill in the form. If it matches an account, we send a one-time code to its email address.
+forgot-failed = We could not verify you with that code. Please start again.
+forgot-expired = Your password reset took too long or was already used. Please start again.
+forgot-stale = This page was out of date, so nothing was sent. Please start again.
+forgot-resend-code = Send a new code
+forgot-back = Back to sign-in
+forgot-refused = This password reset cannot be used here. Start again from "Forgot your password?".
+forgot-not-locked = Your account is not locked, so there is nothing to unlock. Go back and choose a new password.
+forgot-link-confirmed = Your email address is confirmed. Continue to choose a new password.
+error-form-unreadable = The form could not be read. Reload the page and try again.
+error-sign-in-unreadable = The sign-in form could not be read. Reload the page and try again.
+error-cross-site = This form was sent from another site and was refused.
+error-form-expired = This form has expired. Go back, reload the page and try again.
+
+## forgot_new_password.html, forgot_done.html
+forgot-new-title = Choose a new password
+forgot-new-proved = You proved who you are for
+forgot-new-sessions = . Your sessions everywhere are signed out when the password changes.
+forgot-locked-heading = Your account is locked
+forgot-locked-text = It was locked after too many failed attempts. If you still know your password, you can unlock the account and keep it.
+forgot-unlock = Unlock my account and keep my password
+forgot-or-new = Or choose a new password below; that unlocks the account too.
+forgot-set = Set the new password
+forgot-unlocked-title = Account unlocked
+forgot-reset-title = Password reset
+forgot-unlocked-heading = Your account is unlocked
+forgot-unlocked-text = Sign in with your current password; it was not changed.
+forgot-everything-ended = Every session of your account was signed out, and links and codes sent to you earlier no longer work.
+forgot-reset-heading = Your password was reset
+forgot-sign-in-new = Sign in with your new password.
+forgot-was-locked = Your account was locked after too many failed attempts; it is unlocked now.
+
+## outbox.html
+outbox-title = Outbox
+outbox-intro = Demo mode: mail that would have been sent, newest first.
+outbox-none = No messages yet.
+outbox-to = To:
+outbox-subject = Subject:
+
+## mpr.html, mpr_confirm.html, mpr_run.html (src/pages/mpr/)
+mpr-title = Mass password reset
+mpr-intro = Give every account on the chosen target systems a new random password. Each new password goes into its owner's vault item; nobody running a reset ever sees one.
+mpr-no-master-key = No master key is configured
+mpr-plan-only = : runs can be planned but not started.
+mpr-requests = Predefined requests
+mpr-invalid = The settings do not make a valid request: { $error }
+mpr-onboard-title = Onboard
+mpr-onboard-about = Creates a vault item and sets a new random password for every account that is not in the vault yet. Accounts already in the vault are skipped.
+mpr-reset-title = Reset
+mpr-reset-about = Sets a new random password on every account that has a vault item; each owner reads theirs in the vault. Their sessions and reset links end.
+mpr-row-targets = Target systems
+mpr-row-batch = Accounts per batch
+mpr-row-concurrency = Password changes in flight per target
+mpr-row-rate = Rate limit
+mpr-row-retries = Retries before an operator decides
+mpr-row-refusals = Policy refusals before giving up
+mpr-row-verify = Verify each new password by signing in
+mpr-row-report = Keep a report
+mpr-row-template = Vault template
+mpr-row-owner-field = Item field naming the owner
+mpr-row-account-field = Item field naming the account
+mpr-row-username-field = Item field with the user name
+mpr-row-group-field = Item field naming the collection
+mpr-yes = yes
+mpr-no = no
+mpr-none = none
+mpr-per-second = { $rate } per second
+mpr-plan = Plan a run
+mpr-request = Request
+mpr-user-classes = Only owners in these user classes (optional, separated by commas)
+mpr-accounts = Only these accounts (optional, one name a line, as on the target)
+mpr-dry-run = Dry run: show the plan only
+mpr-show-plan = Show the plan
+mpr-nothing-yet = Nothing changes until you confirm on the next page.
+mpr-recent = Recent runs
+mpr-no-runs = No runs yet.
+mpr-kind-onboard = onboard
+mpr-kind-reset = reset
+mpr-status-running = running
+mpr-status-paused = paused
+mpr-status-cancelled = cancelled
+mpr-status-finished = finished
+mpr-run-link = { $kind } run, { $status }
+mpr-confirmed-by = Confirmed by { $by } at { $at }.
+mpr-tag-done = { $count } done
+mpr-tag-failed = { $count } failed
+mpr-tag-remaining = { $count } remaining
+mpr-tag-total = { $count } accounts
+mpr-confirm-title = Confirm the { $kind } run
+mpr-plan-heading = Plan of the { $kind } run
+mpr-planned = accounts get a new password; { $skipped } are skipped.
+mpr-only-classes = Only owners in: { $classes }.
+mpr-only-accounts = Only { $count } named accounts.
+mpr-per-target = Per target system
+mpr-target-planned = { $count } planned.
+mpr-skipped-list = Skipped:
+mpr-skip-in-vault = already in the vault
+mpr-skip-no-owner = no owner: discovery could not associate the account with a profile
+mpr-skip-not-in-vault = not in the vault: onboard it first
+mpr-skip-item-no-owner = its vault item has no owner to read the new password
+mpr-dry-run-done = Dry run: nothing was stored and nothing will change.
+mpr-back = Back
+mpr-confirm-box = I confirm: give these { $count } accounts a new password now.
+mpr-start = Start the run
+mpr-cancel-back = Cancel and go back
+mpr-run-title = { $kind } run
+mpr-run-heading = Mass password { $kind } run
+mpr-run = Run
+mpr-run-confirmed = , confirmed by { $by } at { $at }.
+mpr-status = Status:
+mpr-stalled = No process is working on this run (a server restarted). Resume it to go on.
+mpr-finished = Accounts finished
+mpr-of = { $done } of { $total }
+mpr-done = Done
+mpr-failed = Failed or waiting for an operator
+mpr-skipped = Skipped
+mpr-remaining = Remaining
+mpr-rate = Accounts per second
+mpr-controls = Controls
+mpr-pause = Pause
+mpr-resume = Resume
+mpr-cancel = Cancel the run
+mpr-controls-note = Pausing and cancelling take effect once the accounts in progress are done: a password sent to a target always reaches the vault.
+mpr-report = Report
+mpr-report-page = Report page
+mpr-download-csv = Download CSV
+mpr-choose-kind = Choose onboard or reset.
+mpr-no-class = There is no user class { $class }.
+mpr-not-confirmed = Nothing was started: tick the box that confirms the run. Go back and try again.
+mpr-no-key = Nothing was started: no master key is configured (keys.master_key_file), and the vault and the run's journal are sealed with it.

@@ -132,7 +132,7 @@ password-done-ended = Vos { $count } autres sessions ont été déconnectées.
 password-done-links = Les liens et codes envoyés auparavant ne fonctionnent plus.
 password-done-notice = Nous avons envoyé un avis à votre adresse e-mail, si vous en avez une.
 rule-common = Pas un mot de passe courant ou divulgué
-rule-user-data = Ne contient ni votre identifiant, ni votre nom, ni votre adresse e-mail
+rule-contains-user-data = Ne contient ni votre identifiant, ni votre nom, ni votre adresse e-mail
 
 ## vault.html
 vault-title = Votre coffre
@@ -181,3 +181,207 @@ questions-answer-n = Répondez à { $count } de ces questions.
 login-link-accepted = Lien accepté
 login-link-confirmed = Votre adresse e-mail est confirmée. Continuez pour terminer la connexion.
 login-link-refused = Ce lien ne peut pas être utilisé ici. Ouvrez-le dans le navigateur où vous l’avez demandé, avant qu’il n’expire ; ou recommencez la connexion.
+
+## règles de mot de passe (src/i18n/rules.rs)
+rule-kinds = lettres minuscules, lettres majuscules, chiffres, symboles, lettres sans casse
+rule-too-short = Au moins { $min ->
+        [1] 1 caractère
+       *[other] { $min } caractères
+    }
+rule-too-long = Au plus { $max ->
+        [1] 1 caractère
+       *[other] { $max } caractères
+    }
+rule-needs-lower = Au moins { $min ->
+        [1] 1 lettre minuscule
+       *[other] { $min } lettres minuscules
+    }
+rule-needs-upper = Au moins { $min ->
+        [1] 1 lettre majuscule
+       *[other] { $min } lettres majuscules
+    }
+rule-needs-digits = Au moins { $min ->
+        [1] 1 chiffre
+       *[other] { $min } chiffres
+    }
+rule-needs-symbols = Au moins { $min ->
+        [1] 1 symbole
+       *[other] { $min } symboles
+    }
+rule-needs-classes = Des caractères d’au moins { $min } de ces types : { $kinds }
+rule-too-weak = Assez difficile à deviner (robustesse d’au moins { $min } sur 4)
+rule-reused =
+    { $count ->
+        [1] Pas votre mot de passe précédent
+       *[other] Aucun de vos { $count } derniers mots de passe
+    }
+refusal-too-short = Utilisez au moins { $min ->
+        [1] 1 caractère
+       *[other] { $min } caractères
+    }.
+refusal-too-long = Utilisez au plus { $max ->
+        [1] 1 caractère
+       *[other] { $max } caractères
+    }.
+refusal-needs-lower = Utilisez au moins { $min ->
+        [1] 1 lettre minuscule
+       *[other] { $min } lettres minuscules
+    }.
+refusal-needs-upper = Utilisez au moins { $min ->
+        [1] 1 lettre majuscule
+       *[other] { $min } lettres majuscules
+    }.
+refusal-needs-digits = Utilisez au moins { $min ->
+        [1] 1 chiffre
+       *[other] { $min } chiffres
+    }.
+refusal-needs-symbols = Utilisez au moins { $min ->
+        [1] 1 symbole
+       *[other] { $min } symboles
+    } (tout ce qui n’est ni une lettre ni un chiffre, comme ! ou une espace).
+refusal-needs-classes = Utilisez des caractères d’au moins { $min } de ces types : { $kinds }.
+refusal-common = Ce mot de passe figure sur une liste de mots de passe courants et divulgués que les attaquants essaient en premier. Choisissez-en un autre.
+refusal-contains-user-data = N’utilisez ni votre identifiant, ni votre nom, ni votre adresse e-mail dans votre mot de passe.
+refusal-too-weak = Ce mot de passe est trop facile à deviner (robustesse inférieure à { $min } sur 4). Allongez-le, par exemple avec quelques mots sans rapport entre eux.
+refusal-reused =
+    { $count ->
+        [1] Ne réutilisez pas votre mot de passe précédent.
+       *[other] Ne réutilisez aucun de vos { $count } derniers mots de passe.
+    }
+password-rule-met = (respectée)
+
+## forgot_prompt.html et les textes de src/login/forgot/
+forgot-title = Réinitialiser votre mot de passe
+forgot-user-intro = Saisissez votre identifiant. S’il correspond à un compte, nous envoyons un code à usage unique à son adresse e-mail.
+forgot-code-sent = Si l’identifiant saisi correspond à un compte doté d’une adresse e-mail, nous y avons envoyé un code à usage unique. Saisissez-le pour choisir un nouveau mot de passe.
+forgot-link-sent = Si l’identifiant saisi correspond à un compte doté d’une adresse e-mail, nous y avons envoyé un lien. Ouvrez-le dans ce navigateur pour choisir un nouveau mot de passe.
+forgot-search-intro = Remplissez le formulaire. S’il correspond à un compte, nous envoyons un code à usage unique à son adresse e-mail.
+forgot-failed = Nous n’avons pas pu vous vérifier avec ce code. Veuillez recommencer.
+forgot-expired = Votre réinitialisation de mot de passe a pris trop de temps ou a déjà été utilisée. Veuillez recommencer.
+forgot-stale = Cette page n’était plus à jour, rien n’a donc été envoyé. Veuillez recommencer.
+forgot-resend-code = Envoyer un nouveau code
+forgot-back = Retour à la connexion
+forgot-refused = Cette réinitialisation de mot de passe ne peut pas être utilisée ici. Recommencez depuis « Mot de passe oublié ? ».
+forgot-not-locked = Votre compte n’est pas verrouillé : il n’y a rien à déverrouiller. Revenez en arrière et choisissez un nouveau mot de passe.
+forgot-link-confirmed = Votre adresse e-mail est confirmée. Continuez pour choisir un nouveau mot de passe.
+error-form-unreadable = Le formulaire n’a pas pu être lu. Rechargez la page et réessayez.
+error-sign-in-unreadable = Le formulaire de connexion n’a pas pu être lu. Rechargez la page et réessayez.
+error-cross-site = Ce formulaire a été envoyé depuis un autre site et a été refusé.
+error-form-expired = Ce formulaire a expiré. Revenez en arrière, rechargez la page et réessayez.
+
+## forgot_new_password.html, forgot_done.html
+forgot-new-title = Choisir un nouveau mot de passe
+forgot-new-proved = Vous avez prouvé votre identité pour
+forgot-new-sessions = . Toutes vos sessions sont déconnectées quand le mot de passe change.
+forgot-locked-heading = Votre compte est verrouillé
+forgot-locked-text = Il a été verrouillé après trop de tentatives échouées. Si vous connaissez encore votre mot de passe, vous pouvez déverrouiller le compte et le garder.
+forgot-unlock = Déverrouiller mon compte et garder mon mot de passe
+forgot-or-new = Ou choisissez un nouveau mot de passe ci-dessous ; cela déverrouille aussi le compte.
+forgot-set = Enregistrer le nouveau mot de passe
+forgot-unlocked-title = Compte déverrouillé
+forgot-reset-title = Mot de passe réinitialisé
+forgot-unlocked-heading = Votre compte est déverrouillé
+forgot-unlocked-text = Connectez-vous avec votre mot de passe actuel ; il n’a pas été changé.
+forgot-everything-ended = Toutes les sessions de votre compte ont été déconnectées, et les liens et codes envoyés auparavant ne fonctionnent plus.
+forgot-reset-heading = Votre mot de passe a été réinitialisé
+forgot-sign-in-new = Connectez-vous avec votre nouveau mot de passe.
+forgot-was-locked = Votre compte avait été verrouillé après trop de tentatives échouées ; il est maintenant déverrouillé.
+
+## outbox.html
+outbox-title = Boîte d’envoi
+outbox-intro = Mode démo : les messages qui auraient été envoyés, les plus récents d’abord.
+outbox-none = Aucun message pour l’instant.
+outbox-to = À :
+outbox-subject = Objet :
+
+## mpr.html, mpr_confirm.html, mpr_run.html (src/pages/mpr/)
+mpr-title = Réinitialisation de masse des mots de passe
+mpr-intro = Donne un nouveau mot de passe aléatoire à chaque compte des systèmes cibles choisis. Chaque nouveau mot de passe va dans l’élément de coffre de son propriétaire ; la personne qui lance une réinitialisation n’en voit jamais aucun.
+mpr-no-master-key = Aucune clé maîtresse n’est configurée
+mpr-plan-only =  : les exécutions peuvent être planifiées, mais pas lancées.
+mpr-requests = Demandes prédéfinies
+mpr-invalid = Les paramètres ne forment pas une demande valide : { $error }
+mpr-onboard-title = Intégration
+mpr-onboard-about = Crée un élément de coffre et donne un nouveau mot de passe aléatoire à chaque compte qui n’est pas encore dans le coffre. Les comptes déjà dans le coffre sont ignorés.
+mpr-reset-title = Réinitialisation
+mpr-reset-about = Donne un nouveau mot de passe aléatoire à chaque compte qui a un élément de coffre ; chaque propriétaire lit le sien dans le coffre. Ses sessions et ses liens de réinitialisation prennent fin.
+mpr-row-targets = Systèmes cibles
+mpr-row-batch = Comptes par lot
+mpr-row-concurrency = Changements de mot de passe simultanés par cible
+mpr-row-rate = Limite de débit
+mpr-row-retries = Nouvelles tentatives avant la décision d’un opérateur
+mpr-row-refusals = Refus de la politique avant abandon
+mpr-row-verify = Vérifier chaque nouveau mot de passe par une connexion
+mpr-row-report = Garder un rapport
+mpr-row-template = Modèle de coffre
+mpr-row-owner-field = Champ de l’élément qui nomme le propriétaire
+mpr-row-account-field = Champ de l’élément qui nomme le compte
+mpr-row-username-field = Champ de l’élément qui contient l’identifiant
+mpr-row-group-field = Champ de l’élément qui nomme la collection
+mpr-yes = oui
+mpr-no = non
+mpr-none = aucune
+mpr-per-second = { $rate } par seconde
+mpr-plan = Planifier une exécution
+mpr-request = Demande
+mpr-user-classes = Seulement les propriétaires de ces classes d’utilisateurs (facultatif, séparées par des virgules)
+mpr-accounts = Seulement ces comptes (facultatif, un nom par ligne, comme sur la cible)
+mpr-dry-run = Essai à blanc : montrer seulement le plan
+mpr-show-plan = Montrer le plan
+mpr-nothing-yet = Rien ne change tant que vous n’avez pas confirmé sur la page suivante.
+mpr-recent = Exécutions récentes
+mpr-no-runs = Aucune exécution pour l’instant.
+mpr-kind-onboard = intégration
+mpr-kind-reset = réinitialisation
+mpr-status-running = en cours
+mpr-status-paused = en pause
+mpr-status-cancelled = annulée
+mpr-status-finished = terminée
+mpr-run-link = Exécution { $kind }, { $status }
+mpr-confirmed-by = Confirmée par { $by } le { $at }.
+mpr-tag-done = { $count } faits
+mpr-tag-failed = { $count } en échec
+mpr-tag-remaining = { $count } restants
+mpr-tag-total = { $count } comptes
+mpr-confirm-title = Confirmer l’exécution { $kind }
+mpr-plan-heading = Plan de l’exécution { $kind }
+mpr-planned = comptes reçoivent un nouveau mot de passe ; { $skipped } ignorés.
+mpr-only-classes = Seulement les propriétaires de : { $classes }.
+mpr-only-accounts = Seulement { $count } comptes nommés.
+mpr-per-target = Par système cible
+mpr-target-planned = { $count } prévus.
+mpr-skipped-list = Ignorés :
+mpr-skip-in-vault = déjà dans le coffre
+mpr-skip-no-owner = pas de propriétaire : la découverte n’a pas pu associer le compte à un profil
+mpr-skip-not-in-vault = pas dans le coffre : intégrez-le d’abord
+mpr-skip-item-no-owner = son élément de coffre n’a pas de propriétaire pour lire le nouveau mot de passe
+mpr-dry-run-done = Essai à blanc : rien n’a été enregistré et rien ne changera.
+mpr-back = Retour
+mpr-confirm-box = Je confirme : donner maintenant un nouveau mot de passe à ces { $count } comptes.
+mpr-start = Lancer l’exécution
+mpr-cancel-back = Annuler et revenir
+mpr-run-title = Exécution { $kind }
+mpr-run-heading = Exécution { $kind } de masse des mots de passe
+mpr-run = Exécution
+mpr-run-confirmed = , confirmée par { $by } le { $at }.
+mpr-status = État :
+mpr-stalled = Aucun processus ne travaille sur cette exécution (un serveur a redémarré). Reprenez-la pour continuer.
+mpr-finished = Comptes terminés
+mpr-of = { $done } sur { $total }
+mpr-done = Faits
+mpr-failed = En échec ou en attente d’un opérateur
+mpr-skipped = Ignorés
+mpr-remaining = Restants
+mpr-rate = Comptes par seconde
+mpr-controls = Commandes
+mpr-pause = Mettre en pause
+mpr-resume = Reprendre
+mpr-cancel = Annuler l’exécution
+mpr-controls-note = La pause et l’annulation prennent effet une fois terminés les comptes en cours : un mot de passe envoyé à une cible arrive toujours dans le coffre.
+mpr-report = Rapport
+mpr-report-page = Page du rapport
+mpr-download-csv = Télécharger le CSV
+mpr-choose-kind = Choisissez intégration ou réinitialisation.
+mpr-no-class = Il n’y a pas de classe d’utilisateurs { $class }.
+mpr-not-confirmed = Rien n’a été lancé : cochez la case qui confirme l’exécution. Revenez en arrière et réessayez.
+mpr-no-key = Rien n’a été lancé : aucune clé maîtresse n’est configurée (keys.master_key_file), et le coffre et le journal de l’exécution sont scellés avec elle.

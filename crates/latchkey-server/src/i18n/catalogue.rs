@@ -6,7 +6,8 @@
 //!
 //! [`Catalogue::localize`] finds the French for a text built in English by Rust code: an exact
 //! match on an English text, or a text with one argument whose fixed parts match ("Signing in
-//! as { $user }." matches "Signing in as ada."), the argument carried over.
+//! as { $user }." matches "Signing in as ada."), the argument carried over. A text that starts
+//! with its argument is never matched this way (it would catch too much).
 
 use super::{Arg, Lang};
 use fluent_bundle::concurrent::FluentBundle;
@@ -123,8 +124,10 @@ impl Catalogue {
                     let mut args = FluentArgs::new();
                     args.set(arg.as_str(), MARK);
                     let text = format(&en, &id, &args).unwrap_or_default();
+                    // A text starting with its argument ("{ $count } done") would match any
+                    // English ending the same way: such texts are only used by id.
                     if let Some((prefix, suffix)) = text.split_once(MARK)
-                        && !(prefix.is_empty() && suffix.is_empty())
+                        && !prefix.is_empty()
                         && !suffix.contains(MARK)
                     {
                         patterns.push(Pattern {
@@ -233,6 +236,41 @@ mod tests {
         for (id, vars) in &en {
             assert_eq!(Some(vars), fr.get(id), "arguments of {id}");
         }
+    }
+
+    #[test]
+    fn every_id_a_template_names_is_in_the_catalogue() {
+        let en = messages(EN);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut named = 0;
+        for file in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            for call in ["tr.t(\"", "tr.t1(\"", "tr.t2(\"", "i18n::text(\""] {
+                for rest in text.split(call).skip(1) {
+                    let id = rest.split('"').next().unwrap();
+                    assert!(en.contains_key(id), "{id} is not in the catalogue");
+                    named += 1;
+                }
+            }
+        }
+        assert!(named > 150, "{named}");
+    }
+
+    #[test]
+    fn rust_built_forgot_and_mass_reset_texts_are_translated() {
+        let c = get();
+        for english in [
+            "Reset your password",
+            "We could not verify you with that code. Please start again.",
+            "This password reset cannot be used here. Start again from \"Forgot your password?\".",
+            "Send a new code",
+            "no owner: discovery could not associate the account with a profile",
+            "There is no user class \"ops\".",
+        ] {
+            assert_ne!(c.localize(Lang::Fr, english), english);
+        }
+        // A text starting with its argument matches nothing by its English.
+        assert_eq!(c.localize(Lang::Fr, "All done"), "All done");
     }
 
     #[test]

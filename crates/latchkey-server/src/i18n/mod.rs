@@ -11,9 +11,12 @@
 //! sign-in modules' prompts, the error messages) stay English where they are made, so they read
 //! the same for every user and language; [`localize`] swaps them for the chosen language's text
 //! at rendering time, by their English wording. English output is therefore exactly what it was.
+//! Texts with numbers that change their wording (the password rules) go by id and arguments
+//! instead ([`rules`]).
 
 pub mod catalogue;
 pub mod choose;
+pub mod rules;
 
 use fluent_bundle::FluentValue;
 use std::borrow::Cow;
@@ -166,6 +169,21 @@ impl Tr {
     /// A text with two arguments.
     pub fn t2(&self, id: &str, a: (&str, &dyn Arg), b: (&str, &dyn Arg)) -> String {
         t(self.lang, id, &[a, b])
+    }
+
+    /// The text `<prefix>-<code>` (`mpr-status-running`): a stable code shown in words.
+    pub fn of(&self, prefix: &str, code: &str) -> String {
+        t(self.lang, &format!("{prefix}-{code}"), &[])
+    }
+
+    /// A password rule as the line next to the field.
+    pub fn rule(&self, rule: &latchkey_core::password_policy::Rule) -> String {
+        rules::description(self.lang, rule)
+    }
+
+    /// What a password that broke `rule` is told.
+    pub fn refusal(&self, rule: &latchkey_core::password_policy::Rule) -> String {
+        rules::refusal(self.lang, rule)
     }
 
     /// A Rust-built English text in this language.

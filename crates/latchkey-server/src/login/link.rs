@@ -73,6 +73,7 @@ struct ResetContinuePage {
     notice: Option<String>,
     csrf: String,
     version: u64,
+    tr: crate::i18n::Tr,
 }
 
 /// Which flows a link route loads.
@@ -235,6 +236,7 @@ async fn open_kind(
             notice: None,
             csrf,
             version,
+            tr: crate::i18n::Tr::current(),
         })?,
     };
     let mut response = page.into_response();

@@ -209,7 +209,11 @@ pub async fn submit(
     }
     let verdict = judge(&state, &settings, &policy, &profile, new.clone()).await?;
     page.strength = verdict.strength.score;
-    page.new_errors = verdict.failures.iter().map(|r| r.message()).collect();
+    page.new_errors = verdict
+        .failures
+        .iter()
+        .map(|r| page.tr.refusal(r))
+        .collect();
     if !verdict.ok || page.confirm_error.is_some() {
         return Ok(respond(&page, StatusCode::BAD_REQUEST, None));
     }

@@ -18,6 +18,8 @@ struct ShownMessage {
 #[derive(Template)]
 #[template(path = "outbox.html")]
 struct OutboxPage {
+    /// Translates the page's texts (the mail itself is shown as sent).
+    tr: crate::i18n::Tr,
     messages: Vec<ShownMessage>,
 }
 
@@ -41,5 +43,9 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, PageError> 
             body: m.message.body_text,
         })
         .collect();
-    Ok(html(&OutboxPage { messages })?.into_response())
+    Ok(html(&OutboxPage {
+        tr: crate::i18n::Tr::current(),
+        messages,
+    })?
+    .into_response())
 }

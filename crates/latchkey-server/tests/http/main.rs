@@ -19,6 +19,7 @@ mod focus;
 mod forgot;
 mod forgot_search;
 mod i18n;
+mod i18n_pages;
 mod login;
 mod mailbox;
 mod mpr_pages;

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 /// Makes `members` (and only them) the members of MPR_ADMINS.
-async fn mpr_admins(server: &TestServer, members: &[ProfileId]) {
+pub(crate) async fn mpr_admins(server: &TestServer, members: &[ProfileId]) {
     let class = UserClass {
         id: UserClassId::new(MPR_ADMINS).unwrap(),
         description: "mass reset operators".into(),
@@ -43,7 +43,7 @@ async fn mpr_admins(server: &TestServer, members: &[ProfileId]) {
 }
 
 /// A user `ops` who may run mass resets, signed in just now.
-async fn operator(server: &TestServer) -> (Profile, Browser) {
+pub(crate) async fn operator(server: &TestServer) -> (Profile, Browser) {
     let ops = server.add_user("ops", "operators password").await.unwrap();
     server
         .store
@@ -56,7 +56,7 @@ async fn operator(server: &TestServer) -> (Profile, Browser) {
     (ops, b)
 }
 
-async fn setting(server: &TestServer, namespace: &str, setting: &str, value: &str) {
+pub(crate) async fn setting(server: &TestServer, namespace: &str, setting: &str, value: &str) {
     let row = SettingRow {
         namespace: namespace.into(),
         setting: setting.into(),
@@ -67,7 +67,11 @@ async fn setting(server: &TestServer, namespace: &str, setting: &str, value: &st
 
 /// A slapd with `users` accounts registered as target `LDAP` (service password sealed with the
 /// server's master key) and discovered; the first `owners` accounts have a profile (by mail).
-async fn ldap_target(server: &TestServer, users: usize, owners: usize) -> (Slapd, Vec<Profile>) {
+pub(crate) async fn ldap_target(
+    server: &TestServer,
+    users: usize,
+    owners: usize,
+) -> (Slapd, Vec<Profile>) {
     let ldap = Slapd::start(SlapdOptions {
         users,
         dbnosync: true,
@@ -122,7 +126,7 @@ async fn ldap_target(server: &TestServer, users: usize, owners: usize) -> (Slapd
 }
 
 /// Plans and confirms a run of `kind`; returns the pages seen and the run's address.
-async fn plan_and_start(b: &mut Browser, kind: &str, seen: &mut Vec<Page>) -> String {
+pub(crate) async fn plan_and_start(b: &mut Browser, kind: &str, seen: &mut Vec<Page>) -> String {
     let csrf = b.csrf();
     let plan = b
         .post("/admin/mpr/plan", &[("csrf", &csrf), ("kind", kind)])
@@ -142,7 +146,11 @@ async fn plan_and_start(b: &mut Browser, kind: &str, seen: &mut Vec<Page>) -> St
 }
 
 /// Polls the progress JSON until the run stops moving.
-async fn until_stopped(b: &mut Browser, at: &str, seen: &mut Vec<Page>) -> serde_json::Value {
+pub(crate) async fn until_stopped(
+    b: &mut Browser,
+    at: &str,
+    seen: &mut Vec<Page>,
+) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let page = b.get(&format!("{at}/progress")).await;

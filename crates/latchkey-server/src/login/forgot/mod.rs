@@ -69,6 +69,9 @@ const RESEND: &str = "resend";
 #[derive(Template)]
 #[template(path = "forgot_prompt.html")]
 struct PromptPage {
+    /// Translates the page: the prompt's texts are English, swapped at rendering time
+    /// ([`crate::i18n::localize`]), so known and unknown users get the same words.
+    tr: crate::i18n::Tr,
     prompt: Prompt,
     notice: Option<String>,
     csrf: String,
@@ -149,6 +152,7 @@ fn render(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let page = html(&PromptPage {
+        tr: crate::i18n::Tr::current(),
         prompt,
         notice,
         csrf,

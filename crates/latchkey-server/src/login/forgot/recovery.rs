@@ -75,6 +75,8 @@ impl std::fmt::Debug for NewPasswordForm {
 #[derive(Template)]
 #[template(path = "forgot_new_password.html")]
 struct FormPage {
+    /// Translates the page's texts.
+    tr: crate::i18n::Tr,
     csrf: String,
     login: String,
     rules: Vec<RuleText>,
@@ -89,6 +91,8 @@ struct FormPage {
 #[derive(Template)]
 #[template(path = "forgot_done.html")]
 struct DonePage {
+    /// Translates the page's texts.
+    tr: crate::i18n::Tr,
     unlocked: bool,
     /// Unlock only: the password was not changed.
     kept_password: bool,
@@ -96,6 +100,7 @@ struct DonePage {
 
 fn form_page(csrf: String, profile: &Profile, policy: &PasswordPolicy) -> FormPage {
     FormPage {
+        tr: crate::i18n::Tr::current(),
         csrf,
         login: profile.login_id.to_string(),
         rules: describe(policy),
@@ -165,7 +170,11 @@ pub async fn submit(
             Some("The two new passwords are not the same. Type the new one twice.".to_owned());
     }
     let verdict = judge(&app, &settings, &policy, &profile, new.clone()).await?;
-    page.new_errors = verdict.failures.iter().map(|r| r.message()).collect();
+    page.new_errors = verdict
+        .failures
+        .iter()
+        .map(|r| page.tr.refusal(r))
+        .collect();
     if !verdict.ok || page.confirm_error.is_some() {
         return Ok((StatusCode::BAD_REQUEST, html(&page)?).into_response());
     }
@@ -190,6 +199,7 @@ pub async fn submit(
     audit(&app, &profile, "password.reset", detail).await;
     notify(&app, &profile, &headers, now);
     let mut response = html(&DonePage {
+        tr: crate::i18n::Tr::current(),
         unlocked,
         kept_password: false,
     })?
@@ -229,6 +239,7 @@ async fn unlock_only(
     .to_string();
     audit(app, profile, "account.unlock", detail).await;
     let mut response = html(&DonePage {
+        tr: crate::i18n::Tr::current(),
         unlocked,
         kept_password: true,
     })?

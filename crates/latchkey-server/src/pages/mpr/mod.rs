@@ -17,6 +17,7 @@ pub mod run;
 pub mod runner;
 
 use crate::error::PageError;
+use crate::i18n::Tr;
 use crate::pages::html;
 use crate::security::{check_form, csrf_token};
 use crate::state::AppState;
@@ -121,19 +122,19 @@ pub fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
 /// One predefined request, as the settings describe it.
 struct RequestView {
     kind: &'static str,
-    title: &'static str,
-    about: &'static str,
-    rows: Vec<(&'static str, String)>,
+    title: String,
+    about: String,
+    rows: Vec<(String, String)>,
     error: Option<String>,
 }
 
 /// A recent run.
 struct RunRow {
     id: String,
-    kind: &'static str,
-    status: &'static str,
-    by: String,
-    created: String,
+    /// "onboard run, running", in the page's language.
+    title: String,
+    /// "Confirmed by … at …."
+    confirmed: String,
     done: u64,
     failed: u64,
     remaining: u64,
@@ -143,100 +144,90 @@ struct RunRow {
 #[derive(Template)]
 #[template(path = "mpr.html")]
 struct IndexPage {
+    tr: Tr,
     requests: Vec<RequestView>,
     runs: Vec<RunRow>,
     csrf: String,
     no_master_key: bool,
 }
 
-fn yes_no(b: bool) -> String {
-    if b { "yes" } else { "no" }.to_owned()
+fn yes_no(tr: Tr, b: bool) -> String {
+    tr.t(if b { "mpr-yes" } else { "mpr-no" })
 }
 
-fn describe(kind: JobKind, r: &MprRequest) -> Vec<(&'static str, String)> {
+fn describe(tr: Tr, kind: JobKind, r: &MprRequest) -> Vec<(String, String)> {
     let targets = r.targets.iter().map(|t| t.as_str()).collect::<Vec<_>>();
-    let mut rows = vec![
-        ("Target systems", targets.join(", ")),
-        ("Accounts per batch", r.batch_size.to_string()),
+    let mut rows: Vec<(&'static str, String)> = vec![
+        ("mpr-row-targets", targets.join(", ")),
+        ("mpr-row-batch", r.batch_size.to_string()),
+        ("mpr-row-concurrency", r.concurrency.to_string()),
         (
-            "Password changes in flight per target",
-            r.concurrency.to_string(),
+            "mpr-row-rate",
+            r.rate_per_second.map_or(tr.t("mpr-none"), |n| {
+                tr.t1("mpr-per-second", "rate", n.to_string())
+            }),
         ),
-        (
-            "Rate limit",
-            r.rate_per_second
-                .map_or("none".into(), |n| format!("{n} per second")),
-        ),
-        (
-            "Retries before an operator decides",
-            r.retry_budget.to_string(),
-        ),
-        (
-            "Policy refusals before giving up",
-            r.refusal_budget.to_string(),
-        ),
-        ("Verify each new password by signing in", yes_no(r.verify)),
-        ("Keep a report", yes_no(r.report)),
+        ("mpr-row-retries", r.retry_budget.to_string()),
+        ("mpr-row-refusals", r.refusal_budget.to_string()),
+        ("mpr-row-verify", yes_no(tr, r.verify)),
+        ("mpr-row-report", yes_no(tr, r.report)),
     ];
     if kind == JobKind::Onboard {
         let v = &r.vault;
-        rows.push((
-            "Vault template",
-            v.template.clone().unwrap_or("none".into()),
-        ));
-        rows.push(("Item field naming the owner", v.association_field.clone()));
-        rows.push(("Item field naming the account", v.link_field.clone()));
-        rows.push(("Item field with the user name", v.username_field.clone()));
+        let template = v.template.clone().unwrap_or_else(|| tr.t("mpr-none"));
+        rows.push(("mpr-row-template", template));
+        rows.push(("mpr-row-owner-field", v.association_field.clone()));
+        rows.push(("mpr-row-account-field", v.link_field.clone()));
+        rows.push(("mpr-row-username-field", v.username_field.clone()));
         if let Some(group) = &v.group_field {
-            rows.push(("Item field naming the collection", group.clone()));
+            rows.push(("mpr-row-group-field", group.clone()));
         }
     }
-    rows
+    rows.into_iter().map(|(id, v)| (tr.t(id), v)).collect()
 }
 
 /// `GET /admin/mpr`: the predefined requests and the recent runs.
 pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Refusal> {
     operator(&state, &headers, true, HOME).await?;
     let settings = state.store.settings().await?;
-    let requests = [
-        (
-            JobKind::Onboard,
-            "Onboard",
-            "Creates a vault item and sets a new random password for every account that is not \
-             in the vault yet. Accounts already in the vault are skipped.",
-        ),
-        (
-            JobKind::Reset,
-            "Reset",
-            "Sets a new random password on every account that has a vault item; each owner \
-             reads theirs in the vault. Their sessions and reset links end.",
-        ),
-    ]
-    .into_iter()
-    .map(|(kind, title, about)| {
-        let (rows, error) = match MprRequest::from_settings(kind, &settings) {
-            Ok(r) => (describe(kind, &r), None),
-            Err(e) => (Vec::new(), Some(e.to_string())),
-        };
-        RequestView {
-            kind: kind.as_str(),
-            title,
-            about,
-            rows,
-            error,
-        }
-    })
-    .collect();
+    let tr = Tr::current();
+    let requests = [JobKind::Onboard, JobKind::Reset]
+        .into_iter()
+        .map(|kind| {
+            let (title, about) = match kind {
+                JobKind::Onboard => ("mpr-onboard-title", "mpr-onboard-about"),
+                JobKind::Reset => ("mpr-reset-title", "mpr-reset-about"),
+            };
+            let (title, about) = (tr.t(title), tr.t(about));
+            let (rows, error) = match MprRequest::from_settings(kind, &settings) {
+                Ok(r) => (describe(tr, kind, &r), None),
+                Err(e) => (Vec::new(), Some(e.to_string())),
+            };
+            RequestView {
+                kind: kind.as_str(),
+                title,
+                about,
+                rows,
+                error,
+            }
+        })
+        .collect();
     let mut runs = Vec::new();
     for job in state.store.jobs(RECENT_RUNS).await? {
         let counts = state.store.state_counts(job.id).await?;
         let p = Progress { job, counts };
         runs.push(RunRow {
             id: p.job.id.to_string(),
-            kind: p.job.request.kind.as_str(),
-            status: p.job.status.as_str(),
-            by: p.job.requested_by.clone(),
-            created: crate::pages::view::utc(p.job.created_at),
+            title: tr.t2(
+                "mpr-run-link",
+                ("kind", &tr.of("mpr-kind", p.job.request.kind.as_str())),
+                ("status", &tr.of("mpr-status", p.job.status.as_str())),
+            ),
+            confirmed: tr.t2(
+                "mpr-confirmed-by",
+                ("by", &p.job.requested_by),
+                ("at", &crate::pages::view::utc(p.job.created_at)),
+            ),
             done: p.done(),
             failed: p.failed(),
             remaining: p.remaining(),
@@ -245,6 +236,7 @@ pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Result<
     }
     let (csrf, cookie) = csrf_token(&state.cookies, &headers);
     let page = html(&IndexPage {
+        tr,
         requests,
         runs,
         csrf,
@@ -338,6 +330,7 @@ struct TargetView {
 #[derive(Template)]
 #[template(path = "mpr_confirm.html")]
 struct ConfirmPage {
+    tr: Tr,
     kind: &'static str,
     dry_run: bool,
     targets: Vec<TargetView>,
@@ -380,6 +373,7 @@ pub async fn plan(
         .collect();
     let (csrf, cookie) = csrf_token(&state.cookies, &headers);
     let page = html(&ConfirmPage {
+        tr: Tr::current(),
         kind: kind.as_str(),
         dry_run: form.dry_run.is_some(),
         targets,

@@ -85,10 +85,13 @@ impl Numbers {
 #[derive(Template)]
 #[template(path = "mpr_run.html")]
 struct RunPage {
+    tr: crate::i18n::Tr,
     id: String,
     kind: &'static str,
-    by: String,
-    created: String,
+    /// ", confirmed by … at …." after the run's id.
+    confirmed: String,
+    /// "{done} of {total}", for the progress bar the script updates.
+    of_pattern: String,
     n: Numbers,
     may_pause: bool,
     may_resume: bool,
@@ -123,11 +126,17 @@ pub async fn page(
     let stalled = status == JobStatus::Running && p.job.lease_until.is_none_or(|t| t < now);
     let (csrf, cookie) = csrf_token(&state.cookies, &headers);
     let nonce = script_nonce();
+    let tr = crate::i18n::Tr::current();
     let body = html(&RunPage {
+        tr,
         id: p.job.id.to_string(),
         kind: p.job.request.kind.as_str(),
-        by: p.job.requested_by.clone(),
-        created: utc(p.job.created_at),
+        confirmed: tr.t2(
+            "mpr-run-confirmed",
+            ("by", &p.job.requested_by),
+            ("at", &utc(p.job.created_at)),
+        ),
+        of_pattern: tr.t2("mpr-of", ("done", &"{done}"), ("total", &"{total}")),
         may_pause: status == JobStatus::Running,
         may_resume: status == JobStatus::Paused
             || stalled
