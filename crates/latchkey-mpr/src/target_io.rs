@@ -1,6 +1,11 @@
 //! The runner's calls to target systems: set a password, bind to confirm or verify one, with a
 //! bounded number in flight per target and an optional global rate.
 //!
+//! Changes and binds have separate bounds: a directory applies changes one after another (each
+//! a write transaction with its sync to disk) while binds only read, so binds sharing the
+//! changes' slots would leave the write queue short and the directory waiting; with their own
+//! slots, `concurrency` changes stay queued whatever the verification does.
+//!
 //! Each connector error is turned into what the journal decides on ([`ApplyOutcome`],
 //! [`Probe`]). The line that matters: a timeout or a dropped connection after the request left
 //! is *uncertain*, never a failure, so the journal confirms by binding before anything else.
@@ -26,7 +31,10 @@ use tokio::sync::Semaphore;
 #[derive(Debug)]
 struct Lane {
     connector: Connector,
+    /// Password changes in flight.
     in_flight: Semaphore,
+    /// Binds (confirmations and verifications) in flight.
+    probes: Semaphore,
 }
 
 /// The targets of a run, each with its connector and its bound on work in flight.
@@ -37,7 +45,7 @@ pub struct Targets {
 }
 
 impl Targets {
-    /// Connectors for `ids`, `concurrency` operations in flight on each, at most
+    /// Connectors for `ids`, `concurrency` changes and as many binds in flight on each, at most
     /// `rate_per_second` password changes per second over all of them (evenly spaced: no burst
     /// at the start).
     pub async fn open(
@@ -64,6 +72,7 @@ impl Targets {
                 Lane {
                     connector,
                     in_flight: Semaphore::new(permits),
+                    probes: Semaphore::new(permits),
                 },
             );
         }
@@ -106,7 +115,7 @@ impl Targets {
             Ok(lane) => lane,
             Err(e) => return Probe::Unknown(e),
         };
-        let Ok(_permit) = lane.in_flight.acquire().await else {
+        let Ok(_permit) = lane.probes.acquire().await else {
             return Probe::Unknown("the run is stopping".into());
         };
         classify_probe(
