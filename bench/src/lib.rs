@@ -82,12 +82,13 @@ where
 }
 
 /// Administrator resets (`set_password` as the service account) of `accounts`, each once,
-/// `tasks` in flight; resets per second. The passwords (`Bench-TAG-I-Aa1!`) pass an AD
+/// `tasks` in flight, each followed by a bind with the new password when `then_bind` (what a
+/// verified run asks of the directory); accounts per second. The passwords (`Bench-TAG-I-Aa1!`) pass an AD
 /// complexity policy.
 pub async fn reset_rate<C>(
     target: &C,
     accounts: &Arc<Vec<String>>,
-    tasks: usize,
+    (tasks, then_bind): (usize, bool),
     tag: &str,
 ) -> BenchResult<f64>
 where
@@ -101,6 +102,9 @@ where
         async move {
             let dn = accounts.get(i).ok_or("account index out of range")?;
             target.set_password(dn, &password).await?;
+            if then_bind {
+                target.verify_password(dn, &password).await?;
+            }
             Ok(())
         }
     })

@@ -17,8 +17,10 @@
 //! extended operation through `latchkey-targets`, one at a time and eight in flight (slapd with
 //! ppolicy, mdb with fsync on), and simple binds, because our run binds each account once more
 //! to verify its new password. A shared machine's disk and CPU drift, so each of our runs is
-//! also compared with raw resets at its own concurrency measured right before and right after
-//! it (on the first accounts, at most 5,000): the `% of raw` column divides by their mean.
+//! also compared with the same directory work done raw at its own concurrency right before and
+//! right after it (on the first accounts, at most 5,000): a reset per account, and for a
+//! verified run a reset then a bind per account, as the run does. The `% of raw` column divides
+//! by their mean.
 //!
 //! Our runs: onboarding (timed on its own row), then full `reset` runs with one and eight
 //! changes in flight, with and without verification. A run is everything the runner does: the
@@ -120,11 +122,12 @@ impl Directory {
         }
     }
 
-    /// Raw resets of the sample at `concurrency`, per second.
-    async fn exop(&self, concurrency: u32) -> BenchResult<f64> {
+    /// Raw resets of the sample at `concurrency` (each followed by a bind when `verify`: the
+    /// same directory work as a verified run), accounts per second.
+    async fn exop(&self, concurrency: u32, verify: bool) -> BenchResult<f64> {
         let tag = format!("r{}", self.rounds.fetch_add(1, Ordering::Relaxed));
         let target = self.target(concurrency);
-        reset_rate(target, &self.sample, concurrency as usize, &tag).await
+        reset_rate(target, &self.sample, (concurrency as usize, verify), &tag).await
     }
 
     /// Every account reset once at 1 and `many` in flight, then bound once with it: rows.
@@ -133,7 +136,7 @@ impl Directory {
         for concurrency in [1, self.many_at] {
             let tag = format!("f{}", self.rounds.fetch_add(1, Ordering::Relaxed));
             let target = self.target(concurrency);
-            let per_s = reset_rate(target, &self.accounts, concurrency as usize, &tag).await?;
+            let per_s = reset_rate(target, &self.accounts, (concurrency as usize, false), &tag).await?;
             let what = format!("raw reset ({}), latchkey-targets", self.how);
             raw_row(&what, concurrency, n, per_s);
             let (t, a) = (target.clone(), Arc::clone(&self.accounts));
@@ -155,7 +158,7 @@ impl Directory {
 
 fn header() {
     println!(
-        "| store | run | in flight | verify | accounts | seconds | accounts/s | raw resets/s around it | % of raw | CPU ms/account: ours · directory | peak RSS MiB (before) |"
+        "| store | run | in flight | verify | accounts | seconds | accounts/s | raw rate around it (exop; + bind when verifying) | % of raw | CPU ms/account: ours · directory | peak RSS MiB (before) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
 }
@@ -177,7 +180,7 @@ struct Runs<'a> {
 impl Runs<'_> {
     /// Times one run of `kind` between two raw measurements; prints its row.
     async fn timed(&self, kind: JobKind, concurrency: u32, verify: bool) -> BenchResult {
-        let raw_before = self.directory.exop(concurrency).await?;
+        let raw_before = self.directory.exop(concurrency, verify).await?;
         let request = self
             .world
             .request(kind, concurrency, verify, self.knobs.batch);
@@ -193,7 +196,7 @@ impl Runs<'_> {
         let secs = started.elapsed().as_secs_f64();
         let (before, peak) = rss.stop();
         let (ours, theirs) = (cpu_secs(None) - ours, cpu_secs(pid) - theirs);
-        let raw = (raw_before + self.directory.exop(concurrency).await?) / 2.0;
+        let raw = (raw_before + self.directory.exop(concurrency, verify).await?) / 2.0;
         let (store, expected) = (self.store, self.directory.accounts.len());
         let done = summary.counts.get(EntryState::Verified);
         if done != expected as u64 {
