@@ -12,15 +12,23 @@
 // (CHROMIUM_BIN, default /usr/bin/chromium) driven by playwright-core; Playwright starts it with
 // a new empty profile directory of its own each time. Screenshots go to
 // target/e2e-screenshots/<test>/<n>-<name>.png, numbered in the order they were taken.
+//
+// `useE2E(name, { smtp: true })` adds a real SMTP server (aiosmtpd, lib/mail.js) for the file:
+// the demo then only seeds the directory, and `latchkey serve` runs on the same database and
+// master key with a generated latchkey.toml whose [smtp] section points at that server, so mail
+// really goes over SMTP (`e2e.smtp.waitFor(…)` reads it). Every server also gets that
+// latchkey.toml (without [smtp] in demo mode) for `server.cli([...])`, which runs the latchkey
+// CLI — `authcfg export/import`, say — on the server's own database.
 
-import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import { startSmtpSink } from './mail.js';
 
 /** The repository root (this file is e2e/lib/harness.js). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -47,7 +55,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /** A free TCP port on 127.0.0.1 (the kernel picks it; the demo binds it right after). */
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.unref();
@@ -73,22 +81,33 @@ export function parseCredentials(text) {
     });
 }
 
-/** Starts `latchkey demo` on a free port in a new temporary directory; resolves once healthy. */
-export async function startServer() {
-  const bin = path.resolve(ROOT, process.env.LATCHKEY_BIN || 'target/debug/latchkey');
-  const dir = await mkdtemp(path.join(tmpdir(), 'latchkey-e2e-'));
-  // The demo ignores LATCHKEY_* settings (and says so); keep only the log level.
-  const env = Object.fromEntries(
+/** The environment of a server or CLI run: no LATCHKEY_* setting but the log level. */
+function latchkeyEnv() {
+  // The demo ignores LATCHKEY_* settings (and says so); `serve` and the CLI would read them.
+  return Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('LATCHKEY_') || k === 'LATCHKEY_LOG'),
   );
+}
+
+/** The latchkey binary the tests run. */
+function latchkeyBin() {
+  return path.resolve(ROOT, process.env.LATCHKEY_BIN || 'target/debug/latchkey');
+}
+
+/**
+ * Runs `latchkey ARGS` in `dir` and waits until it answers /healthz on a free port, which the
+ * args get from `argsFor(listen)`. Retries on another port when the chosen one was taken first.
+ * Resolves to { base, port, stop, log }.
+ */
+async function runUntilHealthy(what, dir, argsFor) {
+  const bin = latchkeyBin();
   let lastError;
-  // A port found free can be taken before the demo binds it: then try another.
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const child = spawn(bin, ['demo', '--dir', dir, '--listen', `127.0.0.1:${port}`], {
+    const child = spawn(bin, argsFor(`127.0.0.1:${port}`), {
       cwd: dir,
-      env,
+      env: latchkeyEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -105,12 +124,11 @@ export async function startServer() {
       try {
         const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
         if (res.ok) {
-          const people = parseCredentials(await readFile(path.join(dir, 'credentials.txt'), 'utf8'));
-          const server = {
+          // A test process that dies anyway must not leave the server behind.
+          process.once('exit', () => { if (ended === null) child.kill('SIGKILL'); });
+          return {
             base,
-            dir,
-            people,
-            admin: people[0],
+            port,
             log: () => log,
             async stop() {
               if (ended === null) {
@@ -119,12 +137,8 @@ export async function startServer() {
                 await exited;
                 clearTimeout(killer);
               }
-              await rm(dir, { recursive: true, force: true });
             },
           };
-          // A test process that dies anyway must not leave the server behind.
-          process.once('exit', () => { if (ended === null) child.kill('SIGKILL'); });
-          return server;
         }
       } catch {
         // Not listening yet.
@@ -134,15 +148,97 @@ export async function startServer() {
     if (ended === null) {
       child.kill('SIGKILL');
       await exited;
-      await rm(dir, { recursive: true, force: true });
-      throw new Error(`latchkey demo did not answer /healthz within ${START_TIMEOUT_MS} ms:\n${log}`);
+      throw new Error(`${what} did not answer /healthz within ${START_TIMEOUT_MS} ms:\n${log}`);
     }
     const why = ended.err ? ended.err.message : `exit ${ended.code} (signal ${ended.signal})`;
-    lastError = new Error(`latchkey demo (${bin}) stopped before it was healthy: ${why}\n${log}`);
+    lastError = new Error(`${what} (${bin}) stopped before it was healthy: ${why}\n${log}`);
     if (ended.err || !/address|in use|bind/i.test(log)) break;
   }
-  await rm(dir, { recursive: true, force: true });
   throw lastError;
+}
+
+/** A TOML basic string. */
+function tomlString(value) {
+  return JSON.stringify(value);
+}
+
+/**
+ * The latchkey.toml that points `latchkey serve` and the CLI at the demo's database and master
+ * key in `dir`; with `smtp` ({host, port}), mail goes to that SMTP server (no TLS, no login:
+ * it is a sink on this machine) instead of the demo's outbox file.
+ */
+function configFor(dir, smtp) {
+  const lines = [
+    `database_url = ${tomlString(`sqlite://${path.join(dir, 'latchkey.db')}?mode=rwc`)}`,
+    '[keys]',
+    `master_key_file = ${tomlString(path.join(dir, 'master.key'))}`,
+  ];
+  if (smtp) {
+    lines.push(
+      '[smtp]',
+      `host = ${tomlString(smtp.host)}`,
+      `port = ${smtp.port}`,
+      'security = "none"',
+      'from = "Latchkey <latchkey@example.org>"',
+      'timeout_secs = 10',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Starts `latchkey demo` on a free port in a new temporary directory; resolves once healthy.
+ *
+ * With `smtp` ({host, port} of an SMTP server), the demo only seeds the directory: once it is
+ * healthy it is stopped, and `latchkey serve` runs on the same database and master key with a
+ * generated DIR/latchkey.toml whose [smtp] section sends every mail to that server. (The demo
+ * itself always writes mail to its outbox file.)
+ *
+ * The server handle: base, dir, people (login, password, name), admin, log(), stop(), and
+ * cli(args), which runs the latchkey CLI on the same database.
+ */
+export async function startServer({ smtp } = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'latchkey-e2e-'));
+  let running;
+  try {
+    running = await runUntilHealthy('latchkey demo', dir, (listen) => ['demo', '--dir', dir, '--listen', listen]);
+    const config = path.join(dir, 'latchkey.toml');
+    await writeFile(config, configFor(dir, smtp), { mode: 0o600 });
+    if (smtp) {
+      await running.stop();
+      running = await runUntilHealthy('latchkey serve', dir, (listen) => [
+        '--config', config, 'serve', '--listen', listen,
+      ]);
+    }
+    const people = parseCredentials(await readFile(path.join(dir, 'credentials.txt'), 'utf8'));
+    return {
+      base: running.base,
+      dir,
+      people,
+      admin: people[0],
+      log: running.log,
+      /** Runs `latchkey --config DIR/latchkey.toml ARGS` in DIR; resolves to its stdout. */
+      cli: (args) => runCli(['--config', config, ...args], dir),
+      async stop() {
+        await running.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    if (running) await running.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Runs the latchkey CLI; rejects with its output when it exits with a non-zero status. */
+function runCli(args, cwd) {
+  return new Promise((resolve, reject) => {
+    execFile(latchkeyBin(), args, { cwd, env: latchkeyEnv(), timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`latchkey ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 /** Launches Debian's Chromium headless. */
@@ -158,16 +254,21 @@ export async function launchBrowser() {
 
 /**
  * Registers the file's before/after hooks and returns the handle the tests use. `name` names
- * the screenshot folder.
+ * the screenshot folder. With `{ smtp: true }` a real SMTP server (aiosmtpd, see mail.js) runs
+ * for the file and the server sends its mail there (`e2e.smtp` reads it); otherwise mail goes
+ * to the demo's outbox file.
  */
-export function useE2E(name) {
+export function useE2E(name, { smtp = false } = {}) {
   const shotDir = path.join(SHOTS, name);
   let shots = 0;
+  let smtpDir = null;
   const e2e = {
     /** The running server: base, dir, people (login, password, name), admin. */
     server: null,
     /** The browser. */
     browser: null,
+    /** The SMTP sink, with `{ smtp: true }`. */
+    smtp: null,
     /** A new page in a new browser context (own cookies), with optional context options. */
     async newPage(options = {}) {
       const context = await e2e.browser.newContext({ baseURL: e2e.server.base, ...options });
@@ -196,11 +297,15 @@ export function useE2E(name) {
   before(async () => {
     await rm(shotDir, { recursive: true, force: true });
     await mkdir(shotDir, { recursive: true });
-    e2e.server = await startServer();
+    if (smtp) {
+      smtpDir = await mkdtemp(path.join(tmpdir(), 'latchkey-e2e-smtp-'));
+      e2e.smtp = await startSmtpSink(smtpDir);
+    }
     try {
+      e2e.server = await startServer({ smtp: e2e.smtp });
       e2e.browser = await launchBrowser();
     } catch (err) {
-      await e2e.server.stop();
+      await Promise.allSettled([e2e.server?.stop(), e2e.smtp?.stop()]);
       throw err;
     }
   });
@@ -210,7 +315,9 @@ export function useE2E(name) {
     const results = await Promise.allSettled([
       e2e.browser ? e2e.browser.close() : null,
       e2e.server ? e2e.server.stop() : null,
+      e2e.smtp ? e2e.smtp.stop() : null,
     ]);
+    if (smtpDir) await rm(smtpDir, { recursive: true, force: true });
     for (const r of results) {
       if (r.status === 'rejected') throw r.reason;
     }
