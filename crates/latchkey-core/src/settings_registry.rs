@@ -383,4 +383,12 @@ pub const KNOWN: &[KnownSetting] = &[
         None,
         "the user search filter, `%NAME%` standing for each field's escaped value",
     ),
+    known(
+        crate::sspr::NS_FORGOTTEN_PASSWORD,
+        "RECOVERY_MODE",
+        true,
+        ValueKind::Text,
+        None,
+        "`PROFILE set|send|send_expired`: the person sets a new password (default), or one is generated and mailed (send_expired: to be changed at the next sign-in)",
+    ),
 ];

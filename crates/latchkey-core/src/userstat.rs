@@ -22,6 +22,9 @@ pub enum UserStatTag {
     PslDone,
     /// Security questions enrolled.
     PsqDone,
+    /// `1`: the password was marked expired (a mailed reset password); the next sign-in must
+    /// change it. Anything else, or no tag: it need not.
+    PwdMustChange,
     /// Any other tag (upper-case letters, digits and `_`).
     Other(String),
 }
@@ -41,6 +44,7 @@ impl UserStatTag {
             UserStatTag::LastPwChgModule => "LASTPWCHGMODULE",
             UserStatTag::PslDone => "PSLDONE",
             UserStatTag::PsqDone => "PSQDONE",
+            UserStatTag::PwdMustChange => "PWDMUSTCHANGE",
             UserStatTag::Other(s) => s,
         }
     }
@@ -57,6 +61,7 @@ impl FromStr for UserStatTag {
             "LASTPWCHGMODULE" => UserStatTag::LastPwChgModule,
             "PSLDONE" => UserStatTag::PslDone,
             "PSQDONE" => UserStatTag::PsqDone,
+            "PWDMUSTCHANGE" => UserStatTag::PwdMustChange,
             _ => {
                 let ok = !upper.is_empty()
                     && upper.len() <= 64
@@ -104,6 +109,7 @@ mod tests {
             "LASTPWCHGMODULE",
             "PSLDONE",
             "PSQDONE",
+            "PWDMUSTCHANGE",
             "MY_TAG1",
         ] {
             let tag: UserStatTag = name.parse().unwrap();

@@ -20,16 +20,19 @@ pub enum MessageKind {
     Link,
     /// A notice that the password was changed or reset.
     PasswordChanged,
+    /// A forgotten-password reset's generated password ("send new password" recovery mode).
+    NewPassword,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 5] = [
+    pub const ALL: [MessageKind; 6] = [
         MessageKind::SignInNotice,
         MessageKind::Test,
         MessageKind::Pin,
         MessageKind::Link,
         MessageKind::PasswordChanged,
+        MessageKind::NewPassword,
     ];
 
     /// Back from [`as_str`](Self::as_str) (the name stored in the message queue).
@@ -45,6 +48,7 @@ impl MessageKind {
             MessageKind::Pin => "pin",
             MessageKind::Link => "link",
             MessageKind::PasswordChanged => "password_changed",
+            MessageKind::NewPassword => "new_password",
         }
     }
 }
@@ -60,7 +64,7 @@ pub struct OutgoingMessage {
     pub to: String,
     /// The subject line.
     pub subject: String,
-    /// The text. It may carry a reset link or a PIN, so it is never logged.
+    /// The text. It may carry a reset link, a PIN or a new password, so it is never logged.
     pub body_text: String,
     /// Why the message is sent.
     pub kind: MessageKind,

@@ -7,6 +7,7 @@
 //! | `FILTER` | repeatable | `PROFILE (filter)`: the profile's LDAP-style match filter |
 //! | `USER_CLASSES` | repeatable | `PROFILE CLASS[,CLASS…]`: members of these classes match |
 //! | `CHAIN` | repeatable | `PROFILE CHAIN_ID`: the chain the profile's people go through |
+//! | `RECOVERY_MODE` | repeatable | `PROFILE set\|send\|send_expired`: how the reset ends (default `set`) |
 //! | `SEARCH_FIELDS` | repeatable | `NAME required\|optional LABEL…`: one form field per row |
 //! | `SEARCH_FILTER` | one | the search filter template, `%NAME%` for each field's value |
 //!
@@ -14,6 +15,7 @@
 //! names; a row naming a profile that `PROFILES` does not list is an error, never ignored.
 //! Without `SEARCH_FIELDS`/`SEARCH_FILTER` (they go together) the form asks for the user ID.
 
+use super::recovery::RecoveryModeError;
 use super::{DEFAULT_PROFILE, ForgottenPassword, Lookup, ResetProfile, SearchField, SearchForm};
 use crate::chain::{ChainId, builtin};
 use crate::ids::UserClassId;
@@ -131,7 +133,7 @@ impl ForgottenPassword {
             profiles.push(ResetProfile::everyone(&name, reset.clone()));
         }
         let mut seen: Vec<(&'static str, String)> = Vec::new();
-        for setting in ["FILTER", "USER_CLASSES", "CHAIN"] {
+        for setting in ["FILTER", "USER_CLASSES", "CHAIN", "RECOVERY_MODE"] {
             for value in rows(settings, setting)? {
                 let (profile, rest) = split_profile(setting, &value)?;
                 let Some(target) = profiles
@@ -200,6 +202,11 @@ fn apply(target: &mut ResetProfile, setting: &'static str, value: &str) -> Resul
                 .map(|c| UserClassId::new(c.trim()).map_err(|e| problem(e.to_string())))
                 .collect::<Result<Vec<_>, _>>()?;
             target.user_classes = classes;
+        }
+        "RECOVERY_MODE" => {
+            target.recovery = value
+                .parse()
+                .map_err(|e: RecoveryModeError| problem(e.to_string()))?;
         }
         _ => {
             target.chain = ChainId::new(value).map_err(|e| problem(e.to_string()))?;

@@ -19,6 +19,7 @@
 //!    Nobody, several people or no profile all go the same way as an unknown user.
 
 pub mod config;
+pub mod recovery;
 
 use crate::chain::ChainId;
 use crate::ids::UserClassId;
@@ -27,6 +28,7 @@ use crate::profile::{Attributes, Profile};
 use std::collections::BTreeMap;
 
 pub use config::{ConfigError, NS_FORGOTTEN_PASSWORD};
+pub use recovery::RecoveryMode;
 
 /// The profile used when none is configured.
 pub const DEFAULT_PROFILE: &str = "default";
@@ -89,6 +91,8 @@ pub struct ResetProfile {
     pub user_classes: Vec<UserClassId>,
     /// The chain a person of this profile goes through (default `PASSWORD_RESET`).
     pub chain: ChainId,
+    /// How a verified reset ends (default: the person sets the password).
+    pub recovery: RecoveryMode,
 }
 
 /// The whole forgotten-password configuration.
@@ -236,6 +240,7 @@ impl ResetProfile {
             filter: None,
             user_classes: Vec::new(),
             chain,
+            recovery: RecoveryMode::Set,
         }
     }
 

@@ -109,6 +109,57 @@ fn the_first_profile_that_takes_a_person_decides_the_chain() {
 }
 
 #[test]
+fn each_profile_has_its_recovery_mode() {
+    let cfg = ForgottenPassword::from_settings(&settings(&[
+        ("PROFILES", "staff"),
+        ("PROFILES", "students"),
+        ("PROFILES", "others"),
+        ("RECOVERY_MODE", "staff send_expired"),
+        ("RECOVERY_MODE", "STUDENTS Send"),
+    ]))
+    .unwrap();
+    let modes: Vec<_> = cfg.profiles.iter().map(|p| p.recovery).collect();
+    assert_eq!(
+        modes,
+        [
+            RecoveryMode::SendExpired,
+            RecoveryMode::Send,
+            RecoveryMode::Set
+        ]
+    );
+    let default = ForgottenPassword::from_settings(&Settings::default()).unwrap();
+    assert_eq!(default.profiles[0].recovery, RecoveryMode::Set);
+}
+
+#[test]
+fn bad_recovery_modes_name_the_profile_and_setting() {
+    let bad = |rows: &[(&str, &str)]| {
+        ForgottenPassword::from_settings(&settings(rows))
+            .unwrap_err()
+            .to_string()
+    };
+    let unknown_word = bad(&[("PROFILES", "staff"), ("RECOVERY_MODE", "staff mail")]);
+    assert!(
+        unknown_word.contains("FORGOTTEN_PASSWORD/RECOVERY_MODE")
+            && unknown_word.contains("profile staff")
+            && unknown_word.contains("set, send or send_expired"),
+        "{unknown_word}"
+    );
+    let no_value = bad(&[("RECOVERY_MODE", "send")]);
+    assert!(no_value.contains("RECOVERY_MODE"), "{no_value}");
+    let no_profile = bad(&[("RECOVERY_MODE", "staff send")]);
+    assert!(
+        no_profile.contains("RECOVERY_MODE") && no_profile.contains("no profile staff"),
+        "{no_profile}"
+    );
+    let twice = bad(&[
+        ("RECOVERY_MODE", "default send"),
+        ("RECOVERY_MODE", "default set"),
+    ]);
+    assert!(twice.contains("set twice"), "{twice}");
+}
+
+#[test]
 fn a_person_no_profile_takes_gets_none() {
     let cfg = ForgottenPassword::from_settings(&settings(&[
         ("PROFILES", "staff"),

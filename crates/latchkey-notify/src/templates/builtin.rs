@@ -110,6 +110,42 @@ Si ce n'était pas vous, contactez votre support sans attendre.
 ",
     ),
     (
+        MessageKind::NewPassword,
+        "en",
+        "Your new password",
+        "Hello {name},
+
+the password of your account ({login}) was reset on {time}
+from: {browser}
+
+Your new password is:
+
+{password}
+
+Sign in with it at {site}login
+If you are asked to, choose a password of your own right away. If you did not ask for a
+new password, contact your help desk at once.
+",
+    ),
+    (
+        MessageKind::NewPassword,
+        "fr",
+        "Votre nouveau mot de passe",
+        "Bonjour {name},
+
+le mot de passe de votre compte ({login}) a été réinitialisé le {time}
+depuis : {browser}
+
+Votre nouveau mot de passe est :
+
+{password}
+
+Connectez-vous avec lui sur {site}login
+Si on vous le demande, choisissez aussitôt un mot de passe à vous. Si vous n'avez pas
+demandé de nouveau mot de passe, contactez votre support sans attendre.
+",
+    ),
+    (
         MessageKind::Test,
         "en",
         "Latchkey test message",

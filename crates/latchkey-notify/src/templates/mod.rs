@@ -50,10 +50,12 @@ pub enum Macro {
     Browser,
     /// `{site}`: the public URL of Latchkey.
     Site,
+    /// `{password}`: a generated password (forgotten-password "send new password").
+    Password,
 }
 
 impl Macro {
-    const ALL: [Macro; 8] = [
+    const ALL: [Macro; 9] = [
         Macro::Name,
         Macro::Login,
         Macro::Pin,
@@ -62,6 +64,7 @@ impl Macro {
         Macro::Time,
         Macro::Browser,
         Macro::Site,
+        Macro::Password,
     ];
 
     /// The name written between braces.
@@ -75,6 +78,7 @@ impl Macro {
             Macro::Time => "time",
             Macro::Browser => "browser",
             Macro::Site => "site",
+            Macro::Password => "password",
         }
     }
 
@@ -92,17 +96,19 @@ impl Macro {
             MessageKind::Pin => &[Name, Login, Pin, ExpiryMinutes, Site],
             MessageKind::Link => &[Name, Login, Link, ExpiryMinutes, Site],
             MessageKind::Test => &[Name, Time, Site],
+            MessageKind::NewPassword => &[Name, Login, Password, Time, Browser, Site],
         }
     }
 }
 
-/// The macros a subject may use: those of its kind but the secrets (`{pin}`, `{link}`). Subjects
+/// The macros a subject may use: those of its kind but the secrets (`{pin}`, `{link}`,
+/// `{password}`). Subjects
 /// are stored in clear on the message queue and shown in mail lists and lock screens.
 fn allowed_in_subject(kind: MessageKind) -> Vec<Macro> {
     Macro::allowed_for(kind)
         .iter()
         .copied()
-        .filter(|m| !matches!(m, Macro::Pin | Macro::Link))
+        .filter(|m| !matches!(m, Macro::Pin | Macro::Link | Macro::Password))
         .collect()
 }
 

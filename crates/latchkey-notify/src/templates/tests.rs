@@ -10,6 +10,7 @@ fn every_value() -> Vars {
         .with(Macro::Time, "Fri, 01 May 2026 12:00:00 +0000")
         .with(Macro::Browser, "Firefox 140")
         .with(Macro::Site, "https://id.example.com/")
+        .with(Macro::Password, "Gx7-kPq2.vRt9mWz#hYc")
 }
 
 #[test]
@@ -47,6 +48,7 @@ fn every_kind_renders_in_english_and_french() {
             MessageKind::Link => "https://id.example.com/reset?t=abc",
             MessageKind::SignInNotice | MessageKind::PasswordChanged => "Firefox 140",
             MessageKind::Test => "https://id.example.com/",
+            MessageKind::NewPassword => "Gx7-kPq2.vRt9mWz#hYc",
         };
         assert!(en.body.contains(key) && fr.body.contains(key), "{kind:?}");
     }

@@ -115,6 +115,7 @@ password-title = Change password
 password-heading = Change your password
 password-signed-in-as = Signed in as
 password-others-end = . Your other sessions are signed out when the password changes.
+password-expired-notice = Your password has expired. Choose a new one before you continue.
 password-not-changed = Your password was not changed: see the marked fields below.
 password-current = Current password
 password-new = New password
@@ -289,6 +290,15 @@ forgot-everything-ended = Every session of your account was signed out, and link
 forgot-reset-heading = Your password was reset
 forgot-sign-in-new = Sign in with your new password.
 forgot-was-locked = Your account was locked after too many failed attempts; it is unlocked now.
+forgot-send-title = Get a new password
+forgot-send-text = We make a new password for you and send it to the email address of your account. It is never shown on this page. Your sessions everywhere are signed out when the password changes.
+forgot-send-expires = When you sign in with it, you will be asked to choose a password of your own before anything else.
+forgot-send-button = Send me a new password
+forgot-sent-title = New password sent
+forgot-sent-heading = A new password was sent
+forgot-sent-text = We sent a new password to the email address of your account. Sign in with it.
+forgot-sent-expired = When you sign in, you will be asked to choose a password of your own.
+forgot-no-address = Your account has no email address to send a new password to. Contact your help desk.
 
 ## outbox.html
 outbox-title = Outbox

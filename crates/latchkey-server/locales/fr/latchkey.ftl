@@ -113,6 +113,7 @@ password-title = Changer de mot de passe
 password-heading = Changez votre mot de passe
 password-signed-in-as = Connecté en tant que
 password-others-end = . Vos autres sessions sont déconnectées quand le mot de passe change.
+password-expired-notice = Votre mot de passe a expiré. Choisissez-en un nouveau avant de continuer.
 password-not-changed = Votre mot de passe n’a pas été changé : voyez les champs signalés ci-dessous.
 password-current = Mot de passe actuel
 password-new = Nouveau mot de passe
@@ -286,6 +287,15 @@ forgot-everything-ended = Toutes les sessions de votre compte ont été déconne
 forgot-reset-heading = Votre mot de passe a été réinitialisé
 forgot-sign-in-new = Connectez-vous avec votre nouveau mot de passe.
 forgot-was-locked = Votre compte avait été verrouillé après trop de tentatives échouées ; il est maintenant déverrouillé.
+forgot-send-title = Recevoir un nouveau mot de passe
+forgot-send-text = Nous créons un nouveau mot de passe pour vous et l’envoyons à l’adresse e-mail de votre compte. Il n’est jamais affiché sur cette page. Vos sessions sont fermées partout quand le mot de passe change.
+forgot-send-expires = Quand vous vous connecterez avec lui, vous devrez d’abord choisir votre propre mot de passe.
+forgot-send-button = M’envoyer un nouveau mot de passe
+forgot-sent-title = Nouveau mot de passe envoyé
+forgot-sent-heading = Un nouveau mot de passe a été envoyé
+forgot-sent-text = Nous avons envoyé un nouveau mot de passe à l’adresse e-mail de votre compte. Connectez-vous avec lui.
+forgot-sent-expired = À la connexion, vous devrez choisir votre propre mot de passe.
+forgot-no-address = Votre compte n’a pas d’adresse e-mail où envoyer un nouveau mot de passe. Contactez votre support.
 
 ## outbox.html
 outbox-title = Boîte d’envoi

@@ -91,6 +91,8 @@ struct FormPage {
     confirm_error: Option<String>,
     /// Strength of the refused password (0–4), for the meter after a refusal.
     strength: u8,
+    /// The password is marked expired: say why the person is here.
+    expired: bool,
 }
 
 #[derive(Template)]
@@ -140,6 +142,7 @@ fn form_page(csrf: String, profile: &Profile, policy: &PasswordPolicy, nonce: St
         new_errors: Vec::new(),
         confirm_error: None,
         strength: 0,
+        expired: false,
     }
 }
 
@@ -178,7 +181,8 @@ pub async fn page(
     let settings = state.store.settings().await?;
     let policy = policy(&settings)?;
     let (csrf, set_cookie) = csrf_token(&state.cookies, &headers);
-    let page = form_page(csrf, &current.profile, &policy, script_nonce());
+    let mut page = form_page(csrf, &current.profile, &policy, script_nonce());
+    page.expired = super::expired::must_change(&state, current.profile.id).await?;
     Ok(respond(&page, StatusCode::OK, set_cookie))
 }
 
@@ -196,6 +200,7 @@ pub async fn submit(
     let settings = state.store.settings().await?;
     let policy = policy(&settings)?;
     let mut page = form_page(form.csrf.clone(), &profile, &policy, script_nonce());
+    page.expired = super::expired::must_change(&state, profile.id).await?;
 
     if !check_current(&state, &settings, &profile, Password::new(form.current)).await? {
         page.current_error = Some(WRONG_CURRENT.to_owned());
@@ -222,6 +227,7 @@ pub async fn submit(
         .directory
         .change_password(&profile, new, policy.history)
         .await?;
+    super::expired::clear(&state, profile.id).await?;
     let now = OffsetDateTime::now_utc();
     let sessions_ended = state
         .store

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod change_password;
+pub mod expired;
 pub mod health;
 pub mod home;
 pub mod mpr;

@@ -28,7 +28,7 @@ pub(crate) async fn answer(b: &mut Browser, page: &Page, fields: &[(&str, &str)]
 }
 
 /// Opens `/forgot` and gives `login`: the page after identification.
-async fn identify(server: &TestServer, login: &str) -> (Browser, Page) {
+pub(crate) async fn identify(server: &TestServer, login: &str) -> (Browser, Page) {
     let mut b = Browser::new(&server.url);
     let first = b.get("/forgot").await;
     assert_eq!(first.status, 200, "{}", first.body);
@@ -58,7 +58,7 @@ pub(crate) async fn mails_of(
 }
 
 /// Walks to a verified flow with the newest code in `login`'s mail.
-async fn verified(server: &TestServer, login: &str) -> Browser {
+pub(crate) async fn verified(server: &TestServer, login: &str) -> Browser {
     let to = format!("{login}@example.org");
     let before = mails_of(server, &to, MessageKind::Pin, 0).await.len();
     let (mut b, page) = identify(server, login).await;

@@ -18,6 +18,7 @@ mod external;
 mod focus;
 mod forgot;
 mod forgot_search;
+mod forgot_send;
 mod i18n;
 mod i18n_pages;
 mod login;

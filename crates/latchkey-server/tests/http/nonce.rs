@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// Everything logged at debug by the server (request spans included) from the first call on.
 #[derive(Clone)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Capture {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -34,7 +34,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 
 static LOG: OnceLock<Capture> = OnceLock::new();
 
-fn log() -> Capture {
+pub(crate) fn log() -> Capture {
     let capture = LOG
         .get_or_init(|| {
             let capture = Capture(Arc::new(Mutex::new(Vec::new())));
@@ -58,7 +58,7 @@ fn log() -> Capture {
 }
 
 impl Capture {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }

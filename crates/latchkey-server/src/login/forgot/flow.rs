@@ -10,6 +10,7 @@
 use crate::login::state::{self, LoginState, StoredFlow};
 use latchkey_core::ids::{FlowId, ProfileId};
 use latchkey_core::repo::{FlowRepo, RepoError};
+use latchkey_core::sspr::RecoveryMode;
 use latchkey_core::token::TokenSecret;
 use latchkey_store::Store;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,10 @@ pub struct ResetState {
     /// identification say "we sent a link", for everyone alike.
     #[serde(default)]
     pub mails_link: bool,
+    /// How the verified reset ends: the recovery mode of the forgotten-password profile that
+    /// took the person at identification (a decoy keeps the default).
+    #[serde(default)]
+    pub recovery: RecoveryMode,
 }
 
 impl StoredFlow for ResetState {

@@ -22,6 +22,7 @@
 pub mod flow;
 pub mod recovery;
 pub mod search;
+pub mod send;
 
 use super::facts::RequestFacts;
 use super::prompt::{Button, Field, Prompt};
@@ -192,6 +193,7 @@ async fn begin(
         decoy: false,
         verified: None,
         mails_link: false,
+        recovery: Default::default(),
     };
     state.login.reset = true;
     let driven = drive(app, &mut state.login, None).await?;

@@ -25,6 +25,12 @@
 //! password alone (audit `account.unlock`). Passwords in the internal directory never expire,
 //! so today the choice is shown for every locked profile; a target that reports "must change"
 //! must take it away when targets act here.
+//!
+//! **Recovery mode** (`FORGOTTEN_PASSWORD / RECOVERY_MODE` of the profile that took the person,
+//! remembered by the flow at identification): `set` is the above; `send` and `send_expired`
+//! show a confirmation instead of the form, and the submit generates, sets and mails the
+//! password ([`super::send`]). In those modes a posted `new`/`confirm` is ignored: the
+//! person cannot choose the password the configuration says the service makes.
 
 use super::flow;
 use crate::cookies::CookieKind;
@@ -90,12 +96,16 @@ struct FormPage {
 
 #[derive(Template)]
 #[template(path = "forgot_done.html")]
-struct DonePage {
+pub(super) struct DonePage {
     /// Translates the page's texts.
-    tr: crate::i18n::Tr,
-    unlocked: bool,
+    pub(super) tr: crate::i18n::Tr,
+    pub(super) unlocked: bool,
     /// Unlock only: the password was not changed.
-    kept_password: bool,
+    pub(super) kept_password: bool,
+    /// A generated password was mailed (never shown).
+    pub(super) sent: bool,
+    /// The mailed password must be changed at the next sign-in.
+    pub(super) expired: bool,
 }
 
 fn form_page(csrf: String, profile: &Profile, policy: &PasswordPolicy) -> FormPage {
@@ -114,7 +124,7 @@ fn form_page(csrf: String, profile: &Profile, policy: &PasswordPolicy) -> FormPa
 
 /// May the person unlock and keep their password? Locked, and the password not expired
 /// (internal-directory passwords do not expire).
-fn unlock_offered(profile: &Profile) -> bool {
+pub(super) fn unlock_offered(profile: &Profile) -> bool {
     profile.locked && profile.enabled
 }
 
@@ -141,7 +151,10 @@ async fn verified(
 
 /// `GET /forgot/new-password`.
 pub async fn page(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let (_, profile) = verified(&app, &headers).await?;
+    let (loaded, profile) = verified(&app, &headers).await?;
+    if loaded.state.recovery.sends() {
+        return super::send::page(&app, &headers, &profile, loaded.state.recovery);
+    }
     let policy = policy(&app.store.settings().await?)?;
     let (csrf, csrf_cookie) = csrf_token(&app.cookies, &headers);
     let mut response = html(&form_page(csrf, &profile, &policy))?.into_response();
@@ -160,6 +173,9 @@ pub async fn submit(
     let (loaded, profile) = verified(&app, &headers).await?;
     if form.action == "unlock" {
         return unlock_only(&app, loaded, &profile).await;
+    }
+    if loaded.state.recovery.sends() {
+        return super::send::submit(&app, &headers, loaded, &profile).await;
     }
     let settings = app.store.settings().await?;
     let policy = policy(&settings)?;
@@ -185,6 +201,8 @@ pub async fn submit(
     app.directory
         .change_password(&profile, new, policy.history)
         .await?;
+    // A password the person chose is not expired.
+    crate::pages::expired::clear(&app, profile.id).await?;
     let now = OffsetDateTime::now_utc();
     let unlocked = unlock(&app, &profile).await?;
     let sessions_ended = app.store.delete_sessions_of(profile.id, None).await?;
@@ -194,6 +212,7 @@ pub async fn submit(
         "tokens_revoked": tokens_revoked,
         "unlocked": unlocked,
         "typed": typed,
+        "mode": "set",
     })
     .to_string();
     audit(&app, &profile, "password.reset", detail).await;
@@ -202,6 +221,8 @@ pub async fn submit(
         tr: crate::i18n::Tr::current(),
         unlocked,
         kept_password: false,
+        sent: false,
+        expired: false,
     })?
     .into_response();
     super::append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Flow)));
@@ -242,6 +263,8 @@ async fn unlock_only(
         tr: crate::i18n::Tr::current(),
         unlocked,
         kept_password: true,
+        sent: false,
+        expired: false,
     })?
     .into_response();
     super::append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Flow)));
@@ -250,7 +273,7 @@ async fn unlock_only(
 
 /// "Allow unlock": a locked profile that proved itself is unlocked and its failure counter
 /// cleared. True when it was locked.
-async fn unlock(app: &AppState, profile: &Profile) -> Result<bool, PageError> {
+pub(super) async fn unlock(app: &AppState, profile: &Profile) -> Result<bool, PageError> {
     app.store
         .reset_counter(&LockoutPolicy::counter_key(profile.id))
         .await?;

@@ -113,6 +113,7 @@ pub async fn identify(
     login.user = Some(person.id);
     login.preidentified = Some(person.id);
     state.login = login;
+    state.recovery = profile.recovery;
     Ok(true)
 }
 

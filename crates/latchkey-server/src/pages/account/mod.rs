@@ -94,13 +94,17 @@ fn with_next(page: &str, next: &str) -> String {
     }
 }
 
-/// Where a successful sign-in goes: the first forced enrolment the person still lacks, else
+/// Where a successful sign-in goes: the password page when the password is marked expired
+/// ([`crate::pages::expired`]), else the first forced enrolment the person still lacks, else
 /// `next`.
 pub async fn after_sign_in(
     state: &AppState,
     profile: &Profile,
     next: String,
 ) -> Result<String, PageError> {
+    if crate::pages::expired::must_change(state, profile.id).await? {
+        return Ok(crate::pages::change_password::PATH.to_owned());
+    }
     Ok(pending(state, profile.id, &next).await?.unwrap_or(next))
 }
 
