@@ -3,6 +3,8 @@
 //! Production code hands in the operating system's CSPRNG (implemented at the edge, in the
 //! server crate); tests hand in a seeded, repeatable source.
 
+use zeroize::Zeroize;
+
 /// A source of random bytes. Implementations used in production must be a CSPRNG.
 pub trait RandomSource {
     /// Fills `dest` with random bytes.
@@ -44,6 +46,75 @@ impl<R: RandomSource + ?Sized> RandomSource for &mut R {
     }
 }
 
+/// Bytes of `inner`, read a block at a time.
+///
+/// Drawing a password takes a few dozen small draws (one per character, and the shuffle), and a
+/// call to the operating system's CSPRNG is a system call each: a batch of a mass reset would
+/// make hundreds of thousands. Read through this buffer the same bytes come in a few calls per
+/// batch. Every byte is handed out once and wiped from the buffer as it goes; what is left is
+/// wiped on drop.
+pub struct Buffered<R: RandomSource> {
+    inner: R,
+    block: Vec<u8>,
+    /// The next byte to hand out; `block.len()` when the block is spent.
+    next: usize,
+}
+
+impl<R: RandomSource> Buffered<R> {
+    /// The size of a block.
+    pub const BLOCK: usize = 4096;
+
+    /// A buffer over `inner`, empty until the first draw.
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            block: vec![0; Self::BLOCK],
+            next: Self::BLOCK,
+        }
+    }
+}
+
+impl<R: RandomSource> RandomSource for Buffered<R> {
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        if dest.len() >= Self::BLOCK {
+            self.inner.fill_bytes(dest);
+            return;
+        }
+        let mut filled = 0;
+        while filled < dest.len() {
+            if self.next >= self.block.len() {
+                self.inner.fill_bytes(&mut self.block);
+                self.next = 0;
+            }
+            let n = (dest.len() - filled).min(self.block.len() - self.next);
+            let (Some(out), Some(taken)) = (
+                dest.get_mut(filled..filled + n),
+                self.block.get_mut(self.next..self.next + n),
+            ) else {
+                return;
+            };
+            out.copy_from_slice(taken);
+            taken.zeroize();
+            filled += n;
+            self.next += n;
+        }
+    }
+}
+
+impl<R: RandomSource> Drop for Buffered<R> {
+    fn drop(&mut self) {
+        self.block.zeroize();
+    }
+}
+
+impl<R: RandomSource> std::fmt::Debug for Buffered<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Buffered")
+            .field("left", &(self.block.len() - self.next))
+            .finish_non_exhaustive()
+    }
+}
+
 /// A repeatable source for tests and property tests (xorshift64*; **not** cryptographic).
 #[derive(Debug, Clone)]
 pub struct SeededRandom(u64);
@@ -74,6 +145,46 @@ impl RandomSource for SeededRandom {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts the calls to the source it wraps.
+    struct Counting(SeededRandom, usize);
+
+    impl RandomSource for Counting {
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            self.1 += 1;
+            self.0.fill_bytes(dest);
+        }
+    }
+
+    #[test]
+    fn buffered_hands_out_the_inner_bytes_in_order_with_few_draws() {
+        let mut direct = SeededRandom::new(3);
+        let mut whole = vec![0u8; 3 * Buffered::<SeededRandom>::BLOCK];
+        direct.fill_bytes(&mut whole);
+        let mut buffered = Buffered::new(Counting(SeededRandom::new(3), 0));
+        let mut got = Vec::new();
+        // Odd sizes that straddle block boundaries.
+        for size in [1usize, 7, 4, 33, 1000, 3000, 4095, 2] {
+            let mut part = vec![0u8; size];
+            buffered.fill_bytes(&mut part);
+            got.extend(part);
+        }
+        assert_eq!(got.as_slice(), whole.get(..got.len()).unwrap_or_default());
+        assert_eq!(
+            buffered.inner.1,
+            got.len().div_ceil(Buffered::<SeededRandom>::BLOCK)
+        );
+    }
+
+    #[test]
+    fn buffered_wipes_what_it_handed_out() {
+        let mut buffered = Buffered::new(SeededRandom::new(9));
+        let mut out = [0u8; 100];
+        buffered.fill_bytes(&mut out);
+        assert_ne!(out, [0u8; 100]);
+        assert!(buffered.block.iter().take(100).all(|b| *b == 0));
+        assert!(buffered.block.iter().skip(100).any(|b| *b != 0));
+    }
 
     #[test]
     fn seeded_source_is_repeatable_and_varied() {

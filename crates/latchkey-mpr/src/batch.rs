@@ -15,7 +15,7 @@ use latchkey_core::mpr::journal::{
 };
 use latchkey_core::mpr::repo::{BatchWrite, EntryUpdate, MprRepo, PendingWrite};
 use latchkey_core::mpr::report::ReportRow;
-use latchkey_core::random::RandomSource;
+use latchkey_core::random::{Buffered, RandomSource};
 use latchkey_core::repo::RepoError;
 use latchkey_core::secret::Password;
 use latchkey_core::secretbox::Sealed;
@@ -106,7 +106,7 @@ where
     }
 
     // Rule 1: new passwords are durable before any target sees them.
-    let mut rng = ctx.rng.clone();
+    let mut rng = Buffered::new(ctx.rng.clone());
     for w in &mut work {
         if next_step(&w.entry, ctx.verify()) == NextStep::Generate {
             let password = ctx.generate(&w.entry, &mut rng)?;
@@ -215,7 +215,7 @@ where
                 .collect()
         };
         let mut write = ctx.new_write();
-        let mut rng = ctx.rng.clone();
+        let mut rng = Buffered::new(ctx.rng.clone());
         let mut next = Vec::new();
         for w in &work {
             let mut w = Work {

@@ -106,7 +106,11 @@ impl<R: RandomSource> Context<R> {
     }
 
     /// A new password for `entry`'s account.
-    pub fn generate(&self, _entry: &Entry, rng: &mut R) -> Result<Password, MprError> {
+    pub fn generate(
+        &self,
+        _entry: &Entry,
+        rng: &mut impl RandomSource,
+    ) -> Result<Password, MprError> {
         generate(&self.policy, rng).map_err(|e| MprError::Crypto(e.to_string()))
     }
 
@@ -119,7 +123,7 @@ impl<R: RandomSource> Context<R> {
         &self,
         entry: &Entry,
         password: &Password,
-        rng: &mut R,
+        rng: &mut impl RandomSource,
     ) -> Result<Sealed, MprError> {
         self.journal
             .seal(password.expose().as_bytes(), &Self::journal_aad(entry), rng)
@@ -155,7 +159,7 @@ impl<R: RandomSource> Context<R> {
         entry: &Entry,
         item: Option<&VaultItem>,
         password: &Password,
-        rng: &mut R,
+        rng: &mut impl RandomSource,
     ) -> Result<VaultWrite, MprError> {
         let now = OffsetDateTime::now_utc();
         let crypto = |e: latchkey_vault::VaultError| MprError::Crypto(e.to_string());
