@@ -11,8 +11,8 @@
 //! The accounts are inserted in sorted order, so two runs locking overlapping sets on PostgreSQL
 //! wait for each other's rows in the same order and cannot deadlock on each other.
 
-use crate::json_rows;
-use crate::vault::{in_params, rows_per_statement, values_params, write_tx};
+use crate::json_rows::{self, Col};
+use crate::vault::{in_params, write_tx};
 use crate::{Store, count, db_err, from_ms, ms, on_pool, parse_id};
 use latchkey_core::ids::{AccountId, MprJobId, ProfileId, TargetId, VaultItemId};
 use latchkey_core::mpr::job::{JobStatus, MprJob, MprRequest};
@@ -157,6 +157,60 @@ fn report_from_row(row: ReportRowRow) -> RepoResult<(i64, ReportRow)> {
     ))
 }
 
+/// Entries stored per statement when a run is created (a few MB of JSON).
+const PLAN_ROWS: usize = 5_000;
+
+/// A new journal entry, as the JSON row `create_job` reads.
+#[derive(serde::Serialize)]
+struct PlannedRow<'a> {
+    account: String,
+    target: &'a str,
+    account_name: &'a str,
+    owner: Option<String>,
+    vault_item: Option<String>,
+    state: &'static str,
+    pending: Option<String>,
+    sends: i64,
+    attempts: i64,
+    refusals: i64,
+    message: &'a Option<String>,
+    at: i64,
+}
+
+impl<'a> From<&'a Entry> for PlannedRow<'a> {
+    fn from(e: &'a Entry) -> Self {
+        Self {
+            account: e.account.to_string(),
+            target: e.target.as_str(),
+            account_name: &e.account_name,
+            owner: e.owner.map(|o| o.to_string()),
+            vault_item: e.vault_item.map(|v| v.to_string()),
+            state: e.state.as_str(),
+            pending: e.pending.as_ref().map(ToString::to_string),
+            sends: i64::from(e.sends),
+            attempts: i64::from(e.attempts),
+            refusals: i64::from(e.refusals),
+            message: &e.message,
+            at: ms(e.updated_at),
+        }
+    }
+}
+
+const PLANNED: [(&str, Col); 12] = [
+    ("account", Col::Text),
+    ("target", Col::Text),
+    ("account_name", Col::Text),
+    ("owner", Col::Text),
+    ("vault_item", Col::Text),
+    ("state", Col::Text),
+    ("pending", Col::Text),
+    ("sends", Col::Int),
+    ("attempts", Col::Int),
+    ("refusals", Col::Int),
+    ("message", Col::Text),
+    ("at", Col::Int),
+];
+
 impl MprRepo for Store {
     async fn create_job(&self, job: &MprJob, entries: &[Entry]) -> RepoResult<()> {
         if let Some(e) = entries.iter().find(|e| e.job != job.id) {
@@ -188,34 +242,26 @@ impl MprRepo for Store {
                 RepoError::Conflict(_) => RepoError::Conflict(format!("run {}", job.id)),
                 other => other,
             })?;
-            for chunk in entries.chunks(rows_per_statement(self.dialect(), 13)) {
+            for chunk in entries.chunks(PLAN_ROWS) {
+                let rows: Vec<PlannedRow<'_>> = chunk.iter().map(PlannedRow::from).collect();
                 let sql = format!(
-                    "INSERT INTO mpr_entries ({ENTRY_COLUMNS}) VALUES {}",
-                    values_params(1, chunk.len(), 13)
+                    "{}INSERT INTO mpr_entries ({ENTRY_COLUMNS}) SELECT $1, x.account, x.target, \
+                     x.account_name, x.owner, x.vault_item, x.state, x.pending, x.sends, \
+                     x.attempts, x.refusals, x.message, x.at FROM x",
+                    json_rows::with_rows(self.dialect(), 2, &PLANNED)
                 );
-                let mut q = sqlx::query(AssertSqlSafe(sql));
-                for e in chunk {
-                    q = q
-                        .bind(&job_id)
-                        .bind(e.account.to_string())
-                        .bind(e.target.as_str())
-                        .bind(&e.account_name)
-                        .bind(e.owner.map(|o| o.to_string()))
-                        .bind(e.vault_item.map(|v| v.to_string()))
-                        .bind(e.state.as_str())
-                        .bind(e.pending.as_ref().map(ToString::to_string))
-                        .bind(i64::from(e.sends))
-                        .bind(i64::from(e.attempts))
-                        .bind(i64::from(e.refusals))
-                        .bind(&e.message)
-                        .bind(ms(e.updated_at));
-                }
-                q.execute(&mut *tx).await.map_err(|e| match db_err(e) {
-                    RepoError::Conflict(_) => {
-                        RepoError::Conflict(format!("an account listed twice in run {}", job.id))
-                    }
-                    other => other,
-                })?;
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(&job_id)
+                    .bind(json_rows::encode(&rows)?)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match db_err(e) {
+                        RepoError::Conflict(_) => RepoError::Conflict(format!(
+                            "an account listed twice in run {}",
+                            job.id
+                        )),
+                        other => other,
+                    })?;
             }
         });
         Ok(())

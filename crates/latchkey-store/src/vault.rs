@@ -7,11 +7,11 @@
 //!
 //! Also here: the plumbing the mass-reset store shares — [`write_tx!`] (a write transaction,
 //! `BEGIN IMMEDIATE` on SQLite so writers queue instead of failing to upgrade a read) and the
-//! placeholder lists of chunked multi-row statements.
+//! placeholder list of an `IN`.
 
 use crate::json_rows;
 use crate::vault_batch::write_vaults;
-use crate::{Dialect, Store, db_err, from_ms, on_pool, parse_id};
+use crate::{Store, db_err, from_ms, on_pool, parse_id};
 use latchkey_core::ids::{AccountId, ProfileId, VaultItemId};
 use latchkey_core::repo::{RepoError, RepoResult};
 use latchkey_core::secretbox::Sealed;
@@ -19,24 +19,6 @@ use latchkey_core::vault::{HistoryEntry, VaultItem, VaultRepo, VaultWrite};
 use sqlx::AssertSqlSafe;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-
-/// Rows per multi-row statement (ids per `IN` list) on PostgreSQL: one round trip each, and with
-/// 13 columns 6,500 parameters, far below its limit of 65,535.
-const PG_ROWS: usize = 500;
-/// Parameters per statement on SQLite. sqlx looks up every parameter's name with
-/// `sqlite3_bind_parameter_name`, which walks the statement's list of names, so binding costs
-/// grow with the square of the parameters in one statement (500 rows of 13: 13 s for 100,000
-/// rows, against 3 s in statements of 256); SQLite runs in-process, so more, smaller statements
-/// cost little.
-const SQLITE_PARAMS: usize = 256;
-
-/// Rows per multi-row statement (ids per `IN` list) for rows of `params_per_row` parameters.
-pub(crate) fn rows_per_statement(dialect: Dialect, params_per_row: usize) -> usize {
-    match dialect {
-        Dialect::Postgres => PG_ROWS,
-        Dialect::Sqlite => (SQLITE_PARAMS / params_per_row.max(1)).max(1),
-    }
-}
 
 /// Runs `$body` in a write transaction and commits it when the body does not return early
 /// (`?` returns, dropping the transaction, which rolls it back).
@@ -69,17 +51,6 @@ pub(crate) fn in_params(first: usize, n: usize) -> String {
     for i in 0..n {
         let sep = if i == 0 { "" } else { ", " };
         let _ = write!(out, "{sep}${}", first + i);
-    }
-    out
-}
-
-/// `($first, …), (…)`: `rows` tuples of `cols` placeholders, for a multi-row `VALUES`.
-pub(crate) fn values_params(first: usize, rows: usize, cols: usize) -> String {
-    let mut out = String::new();
-    for r in 0..rows {
-        out.push_str(if r == 0 { "(" } else { ", (" });
-        out.push_str(&in_params(first + r * cols, cols));
-        out.push(')');
     }
     out
 }
