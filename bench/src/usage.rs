@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-const EVERY: Duration = Duration::from_millis(5);
+const EVERY: Duration = Duration::from_millis(25);
 
 /// A `kB` field of `/proc/self/status` (`VmRSS`, `VmHWM`), in KiB; 0 where there is no procfs.
 pub fn status_kib(field: &str) -> u64 {

@@ -96,9 +96,12 @@ impl World {
         def: TargetDef,
         service_password: &str,
     ) -> BenchResult<Self> {
-        let dir = tempfile::Builder::new()
-            .prefix("latchkey-bench-")
-            .tempdir()?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("latchkey-bench-");
+        let dir = match std::env::var_os("LATCHKEY_BENCH_STORE_DIR") {
+            Some(parent) => builder.tempdir_in(parent)?,
+            None => builder.tempdir()?,
+        };
         let database_url = match db {
             Db::Sqlite => format!(
                 "sqlite://{}?mode=rwc",

@@ -136,7 +136,8 @@ impl Directory {
         for concurrency in [1, self.many_at] {
             let tag = format!("f{}", self.rounds.fetch_add(1, Ordering::Relaxed));
             let target = self.target(concurrency);
-            let per_s = reset_rate(target, &self.accounts, (concurrency as usize, false), &tag).await?;
+            let per_s =
+                reset_rate(target, &self.accounts, (concurrency as usize, false), &tag).await?;
             let what = format!("raw reset ({}), latchkey-targets", self.how);
             raw_row(&what, concurrency, n, per_s);
             let (t, a) = (target.clone(), Arc::clone(&self.accounts));
@@ -158,15 +159,15 @@ impl Directory {
 
 fn header() {
     println!(
-        "| store | run | in flight | verify | accounts | seconds | accounts/s | raw rate around it (exop; + bind when verifying) | % of raw | CPU ms/account: ours · directory | peak RSS MiB (before) |"
+        "| store | run | in flight | verify | accounts | seconds | accounts/s | raw rate around it (exop; + bind when verifying) | % of raw | directory had changes in flight | CPU ms/account: ours · directory | peak RSS MiB (before) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
 }
 
 #[allow(clippy::cast_precision_loss)]
 fn raw_row(what: &str, tasks: u32, n: usize, per_s: f64) {
     let secs = if per_s > 0.0 { n as f64 / per_s } else { 0.0 };
-    println!("| – | {what} | {tasks} | – | {n} | {secs:.1} | {per_s:.0} | | | | – |");
+    println!("| – | {what} | {tasks} | – | {n} | {secs:.1} | {per_s:.0} | | | | | – |");
 }
 
 /// One store's runs against one directory.
@@ -207,6 +208,12 @@ impl Runs<'_> {
             .into());
         }
         let per_s = per_second(expected, secs);
+        let busy: f64 = summary
+            .directory_busy
+            .values()
+            .map(std::time::Duration::as_secs_f64)
+            .sum();
+        let busy = 100.0 * busy / secs.max(f64::MIN_POSITIVE);
         let share = 100.0 * per_s / raw.max(f64::MIN_POSITIVE);
         #[allow(clippy::cast_precision_loss)]
         let per_account = |cpu: f64| 1000.0 * cpu / expected as f64;
@@ -215,7 +222,7 @@ impl Runs<'_> {
             None => format!("{:.2} · –", per_account(ours)),
         };
         println!(
-            "| {store} | {kind} | {concurrency} | {} | {expected} | {secs:.1} | {per_s:.0} | {raw:.0} | {share:.0} % | {cpu} | {peak:.0} ({before:.0}) |",
+            "| {store} | {kind} | {concurrency} | {} | {expected} | {secs:.1} | {per_s:.0} | {raw:.0} | {share:.0} % | {busy:.0} % | {cpu} | {peak:.0} ({before:.0}) |",
             if verify { "yes" } else { "no" },
         );
         Ok(())

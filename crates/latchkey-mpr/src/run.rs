@@ -12,7 +12,7 @@ use crate::batch::{self, BatchStats};
 use crate::context::Context;
 use crate::lease::Lease;
 use crate::plan::{Plan, plan};
-use latchkey_core::ids::{AccountId, MprJobId};
+use latchkey_core::ids::{AccountId, MprJobId, TargetId};
 use latchkey_core::keys::MasterKey;
 use latchkey_core::mpr::job::{JobStatus, MprJob, MprRequest};
 use latchkey_core::mpr::journal::EntryState;
@@ -20,6 +20,7 @@ use latchkey_core::mpr::repo::{BatchWrite, MprRepo, StateCounts};
 use latchkey_core::mpr::report::{Outcome, Phase, ReportRow};
 use latchkey_core::random::RandomSource;
 use latchkey_store::Store;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -70,6 +71,10 @@ pub struct RunSummary {
     pub status: JobStatus,
     /// Its entries per state.
     pub counts: StateCounts,
+    /// Per target, how long this call had at least one password change in flight there: next
+    /// to the call's duration, how much of the time the directory had work (empty when the call
+    /// found nothing to do).
+    pub directory_busy: BTreeMap<TargetId, Duration>,
 }
 
 /// Plans `request` and stores it as a new run (status `running`), recording who confirmed it.
@@ -156,16 +161,18 @@ where
         return Ok(RunSummary {
             status: current.status,
             counts: store.state_counts(job).await?,
+            directory_busy: BTreeMap::new(),
         });
     }
     let lease = Lease::take(store, job, &options.runner, options.lease).await?;
     let result = work(store, master, current, rng, options, &lease).await;
     let released = lease.release(store).await;
-    let status = result?;
+    let (status, directory_busy) = result?;
     released?;
     Ok(RunSummary {
         status,
         counts: store.state_counts(job).await?,
+        directory_busy,
     })
 }
 
@@ -176,13 +183,31 @@ async fn work<R>(
     rng: R,
     options: &RunOptions,
     lease: &Lease,
-) -> Result<JobStatus, MprError>
+) -> Result<(JobStatus, BTreeMap<TargetId, Duration>), MprError>
 where
     R: RandomSource + Clone + Send + Sync + 'static,
 {
     let id = job.id;
     let batch_size = job.request.batch_size.max(1);
     let ctx = Arc::new(Context::load(store, master, job, rng, options.runner.clone()).await?);
+    let status = work_on(&ctx, options, lease, batch_size).await?;
+    let busy = ctx.targets.busy();
+    for (target, time) in &busy {
+        tracing::info!(job = %id, %target, busy_ms = time.as_millis(), "time the target had password changes in flight");
+    }
+    Ok((status, busy))
+}
+
+async fn work_on<R>(
+    ctx: &Arc<Context<R>>,
+    options: &RunOptions,
+    lease: &Lease,
+    batch_size: u32,
+) -> Result<JobStatus, MprError>
+where
+    R: RandomSource + Clone + Send + Sync + 'static,
+{
+    let (store, id) = (&ctx.store, ctx.job.id);
     let mut backoff = options.first_backoff;
     let mut waiting_since: Option<tokio::time::Instant> = None;
     loop {
@@ -192,7 +217,7 @@ where
             JobStatus::Running | JobStatus::Cancelled => {}
         }
         let cancelling = status == JobStatus::Cancelled;
-        let pass = one_pass(&ctx, id, batch_size, cancelling, options, lease).await?;
+        let pass = one_pass(ctx, id, batch_size, cancelling, options, lease).await?;
         if pass.seen == 0 {
             let finished = store
                 .set_job_status(
@@ -214,7 +239,7 @@ where
         if pass.stats.waiting > 0 && pass.stats.waiting == pass.seen {
             let since = *waiting_since.get_or_insert_with(tokio::time::Instant::now);
             if since.elapsed() >= options.lock_wait {
-                skip_waiting(&ctx, id).await?;
+                skip_waiting(ctx, id).await?;
                 waiting_since = None;
                 continue;
             }

@@ -24,7 +24,8 @@ use latchkey_store::Store;
 use latchkey_targets::Connector;
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 /// One target, ready for the runner.
@@ -35,6 +36,45 @@ struct Lane {
     in_flight: Semaphore,
     /// Binds (confirmations and verifications) in flight.
     probes: Semaphore,
+    /// How long the target has had changes to work on.
+    busy: Mutex<Busy>,
+}
+
+/// The time a target had at least one password change in flight: next to the run's duration,
+/// how well the runner kept the directory fed.
+#[derive(Debug, Default)]
+struct Busy {
+    in_flight: usize,
+    since: Option<Instant>,
+    total: Duration,
+}
+
+/// Counts one change in flight on a lane while it lives.
+struct Sending<'a>(&'a Mutex<Busy>);
+
+impl<'a> Sending<'a> {
+    fn start(busy: &'a Mutex<Busy>) -> Self {
+        if let Ok(mut b) = busy.lock() {
+            if b.in_flight == 0 {
+                b.since = Some(Instant::now());
+            }
+            b.in_flight += 1;
+        }
+        Self(busy)
+    }
+}
+
+impl Drop for Sending<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut b) = self.0.lock() {
+            b.in_flight = b.in_flight.saturating_sub(1);
+            if b.in_flight == 0
+                && let Some(since) = b.since.take()
+            {
+                b.total += since.elapsed();
+            }
+        }
+    }
 }
 
 /// The targets of a run, each with its connector and its bound on work in flight.
@@ -73,6 +113,7 @@ impl Targets {
                     connector,
                     in_flight: Semaphore::new(permits),
                     probes: Semaphore::new(permits),
+                    busy: Mutex::new(Busy::default()),
                 },
             );
         }
@@ -105,8 +146,23 @@ impl Targets {
         if let Some(rate) = &self.rate {
             rate.until_ready().await;
         }
+        let sending = Sending::start(&lane.busy);
         let result = lane.connector.set_password(account, password).await;
+        drop(sending);
         classify_apply(result)
+    }
+
+    /// Per target, how long it has had at least one password change in flight so far.
+    pub fn busy(&self) -> BTreeMap<TargetId, Duration> {
+        self.lanes
+            .iter()
+            .map(|(id, lane)| {
+                let total = lane.busy.lock().map_or(Duration::ZERO, |b| {
+                    b.total + b.since.map_or(Duration::ZERO, |s| s.elapsed())
+                });
+                (id.clone(), total)
+            })
+            .collect()
     }
 
     /// Binds as `account` with `password`: does the target hold it?
