@@ -29,6 +29,18 @@ pub const FIELD_ASSOCIATION: &str = "assocID";
 /// The field holding the account's user name on its target.
 pub const FIELD_USERNAME: &str = "username";
 
+/// Which item holds an account's password, and whose it is: what planning a mass reset needs,
+/// without the item's sealed key, secret and fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemLink {
+    /// The item.
+    pub id: VaultItemId,
+    /// The account it is linked to.
+    pub account: AccountId,
+    /// Its owner.
+    pub owner: Option<ProfileId>,
+}
+
 /// An item of the vault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VaultItem {
@@ -122,6 +134,11 @@ pub trait VaultRepo {
         &self,
         accounts: &[AccountId],
     ) -> impl Future<Output = RepoResult<Vec<VaultItem>>> + Send;
+    /// The links of the items linked to these accounts, without their contents.
+    fn item_links(
+        &self,
+        accounts: &[AccountId],
+    ) -> impl Future<Output = RepoResult<Vec<ItemLink>>> + Send;
     /// Every template, by name.
     fn templates(&self) -> impl Future<Output = RepoResult<Vec<VaultItem>>> + Send;
     /// Earlier secrets of an item, newest first.

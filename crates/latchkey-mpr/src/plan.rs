@@ -12,7 +12,7 @@ use latchkey_core::mpr::job::{JobKind, MprRequest};
 use latchkey_core::mpr::journal::{Entry, EntryState};
 use latchkey_core::repo::{AccountRepo, UserClassRepo};
 use latchkey_core::target::repo::TargetRepo;
-use latchkey_core::vault::{VaultItem, VaultRepo};
+use latchkey_core::vault::{ItemLink, VaultItem, VaultRepo};
 use latchkey_store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
@@ -86,11 +86,11 @@ pub async fn plan(
             })
             .collect();
         let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
-        let items: BTreeMap<AccountId, VaultItem> = store
-            .items_for_accounts(&ids)
+        let items: BTreeMap<AccountId, ItemLink> = store
+            .item_links(&ids)
             .await?
             .into_iter()
-            .filter_map(|item| item.account.map(|a| (a, item)))
+            .map(|link| (link.account, link))
             .collect();
         let summary = plan.targets.entry(target.clone()).or_default();
         for account in accounts {
@@ -132,7 +132,7 @@ pub async fn plan(
 fn decide(
     kind: JobKind,
     account: &Account,
-    item: Option<&VaultItem>,
+    item: Option<&ItemLink>,
 ) -> Result<ProfileId, &'static str> {
     match (kind, item) {
         (JobKind::Onboard, Some(_)) => Err("already in the vault"),

@@ -15,7 +15,7 @@ use crate::{Store, db_err, from_ms, on_pool, parse_id};
 use latchkey_core::ids::{AccountId, ProfileId, VaultItemId};
 use latchkey_core::repo::{RepoError, RepoResult};
 use latchkey_core::secretbox::Sealed;
-use latchkey_core::vault::{HistoryEntry, VaultItem, VaultRepo, VaultWrite};
+use latchkey_core::vault::{HistoryEntry, ItemLink, VaultItem, VaultRepo, VaultWrite};
 use sqlx::AssertSqlSafe;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -169,6 +169,39 @@ impl VaultRepo for Store {
         })
         .map_err(db_err)?;
         rows.into_iter().map(item_from_row).collect()
+    }
+
+    async fn item_links(&self, accounts: &[AccountId]) -> RepoResult<Vec<ItemLink>> {
+        let mut ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = json_rows::encode(&ids)?;
+        let sql = format!(
+            "SELECT id, account_id, owner_id FROM vault_items WHERE account_id IN ({}) \
+             ORDER BY account_id",
+            json_rows::list(self.dialect(), 1)
+        );
+        let rows: Vec<(String, String, Option<String>)> = on_pool!(self, |pool| {
+            sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(&list)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(id, account, owner)| {
+                Ok(ItemLink {
+                    id: parse_id("vault item id", &id)?,
+                    account: parse_id("vault item account", &account)?,
+                    owner: owner
+                        .map(|o| parse_id::<ProfileId>("vault item owner", &o))
+                        .transpose()?,
+                })
+            })
+            .collect()
     }
 
     async fn templates(&self) -> RepoResult<Vec<VaultItem>> {

@@ -7,7 +7,7 @@ use latchkey_core::keys::MasterKey;
 use latchkey_core::random::SeededRandom;
 use latchkey_core::repo::RepoResult;
 use latchkey_core::secretbox::Sealed;
-use latchkey_core::vault::{HistoryEntry, VaultWrite};
+use latchkey_core::vault::{HistoryEntry, ItemLink, VaultWrite};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -61,6 +61,9 @@ impl VaultRepo for Memory {
             .collect())
     }
     async fn items_for_accounts(&self, _: &[AccountId]) -> RepoResult<Vec<VaultItem>> {
+        Ok(Vec::new())
+    }
+    async fn item_links(&self, _: &[AccountId]) -> RepoResult<Vec<ItemLink>> {
         Ok(Vec::new())
     }
     async fn templates(&self) -> RepoResult<Vec<VaultItem>> {

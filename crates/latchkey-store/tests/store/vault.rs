@@ -5,7 +5,7 @@ use crate::common::{now, on_both, rng};
 use latchkey_core::ids::{AccountId, ProfileId, VaultItemId};
 use latchkey_core::repo::RepoError;
 use latchkey_core::secretbox::{Sealed, SecretBox};
-use latchkey_core::vault::{HISTORY_LEN, VaultItem, VaultRepo, VaultWrite};
+use latchkey_core::vault::{HISTORY_LEN, ItemLink, VaultItem, VaultRepo, VaultWrite};
 use std::collections::BTreeMap;
 
 /// Seals `text` under key id `key` (the key material is the same; only the id differs).
@@ -311,6 +311,19 @@ on_both!(items_for_ten_thousand_accounts, |store| {
     assert_eq!(found.len(), 600);
     assert_eq!(found, expected);
     assert!(store.items_for_accounts(&[]).await.unwrap().is_empty());
+    // The links say the same, without the contents.
+    let mut links = store.item_links(&accounts).await.unwrap();
+    links.sort_by_key(|l| l.id);
+    let expected_links: Vec<ItemLink> = expected
+        .iter()
+        .map(|i| ItemLink {
+            id: i.id,
+            account: i.account.unwrap(),
+            owner: i.owner,
+        })
+        .collect();
+    assert_eq!(links, expected_links);
+    assert!(store.item_links(&[]).await.unwrap().is_empty());
 });
 
 on_both!(racing_writers_of_one_version_have_one_winner, |store| {
