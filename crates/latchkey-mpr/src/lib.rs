@@ -29,4 +29,4 @@ pub mod run;
 pub mod target_io;
 
 pub use error::MprError;
-pub use run::{RunOptions, RunSummary, run, start};
+pub use run::{RunOptions, RunSummary, confirm, prepare, run, start};

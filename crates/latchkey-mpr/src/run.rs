@@ -78,16 +78,43 @@ pub struct RunSummary {
 }
 
 /// Plans `request` and stores it as a new run (status `running`), recording who confirmed it.
-/// A dry run returns the plan and stores nothing.
+/// A dry run returns the plan and stores nothing. ([`prepare`] then [`confirm`], for a caller
+/// with nobody to show the plan to.)
 pub async fn start(
     store: &Store,
     request: MprRequest,
     requested_by: &str,
     rng: &mut (dyn RandomSource + Send),
 ) -> Result<(Option<MprJobId>, Plan), MprError> {
+    let (id, plan) = prepare(store, &request, rng).await?;
+    let stored = confirm(store, request, id, &plan, requested_by).await?;
+    Ok((stored, plan))
+}
+
+/// Plans `request` as a new run without storing anything: the id the run will have and the
+/// plan to show the operator.
+pub async fn prepare(
+    store: &Store,
+    request: &MprRequest,
+    rng: &mut (dyn RandomSource + Send),
+) -> Result<(MprJobId, Plan), MprError> {
     let now = OffsetDateTime::now_utc();
     let id = MprJobId::generate(now, rng);
-    let plan = plan(store, &request, id, now).await?;
+    let plan = plan(store, request, id, now).await?;
+    Ok((id, plan))
+}
+
+/// Stores the `plan` the operator confirmed as run `id` (status `running`), exactly as it was
+/// shown, recording who confirmed it; a dry run only records the plan in the audit. The run's id
+/// when stored.
+pub async fn confirm(
+    store: &Store,
+    request: MprRequest,
+    id: MprJobId,
+    plan: &Plan,
+    requested_by: &str,
+) -> Result<Option<MprJobId>, MprError> {
+    let now = OffsetDateTime::now_utc();
     let detail = serde_json::json!({
         "kind": request.kind,
         "targets": request.targets,
@@ -104,7 +131,7 @@ pub async fn start(
     };
     crate::audit::record(store, action, id, requested_by, detail).await?;
     if request.dry_run {
-        return Ok((None, plan));
+        return Ok(None);
     }
     let report = request.report;
     let job = MprJob {
@@ -142,7 +169,7 @@ pub async fn start(
             store.write_batch(id, &write).await?;
         }
     }
-    Ok((Some(id), plan))
+    Ok(Some(id))
 }
 
 /// Works on run `job` until it is finished, paused or cancelled-and-drained.

@@ -132,10 +132,9 @@ async fn start(ctx: &Context, kind: JobKind, args: StartArgs) -> anyhow::Result<
         request.scope.user_classes.push(id);
     }
     request.scope.accounts = args.accounts.clone();
-    // Plan first, without storing anything, so the operator confirms what will happen.
-    let mut preview = request.clone();
-    preview.dry_run = true;
-    let (_, plan) = latchkey_mpr::start(&ctx.store, preview, &login, &mut OsRandom).await?;
+    // Plan first, without storing anything, so the operator confirms what will happen; that very
+    // plan is what gets stored.
+    let (id, plan) = latchkey_mpr::prepare(&ctx.store, &request, &mut OsRandom).await?;
     let mut table = Table::new(&["target", "planned", "skipped", "why skipped"]);
     for (target, t) in &plan.targets {
         let why = t
@@ -163,6 +162,7 @@ async fn start(ctx: &Context, kind: JobKind, args: StartArgs) -> anyhow::Result<
         }
     )?;
     if args.dry_run {
+        latchkey_mpr::confirm(&ctx.store, request, id, &plan, &login).await?;
         outln!("Dry run: nothing was changed.")?;
         return Ok(());
     }
@@ -174,8 +174,7 @@ async fn start(ctx: &Context, kind: JobKind, args: StartArgs) -> anyhow::Result<
         outln!("Not confirmed; nothing was changed.")?;
         return Ok(());
     }
-    let (Some(job), _) = latchkey_mpr::start(&ctx.store, request, &login, &mut OsRandom).await?
-    else {
+    let Some(job) = latchkey_mpr::confirm(&ctx.store, request, id, &plan, &login).await? else {
         return Ok(());
     };
     outln!("Run {job} stored.")?;
