@@ -373,7 +373,7 @@ pub const KNOWN: &[KnownSetting] = &[
         true,
         ValueKind::Text,
         None,
-        "`NAME required|optional LABEL`: a field of the user search form (none: the user ID)",
+        "`NAME required|optional LABEL`: a field of the user search form, used once SEARCH_FILTER is set (none: the user ID)",
     ),
     known(
         crate::sspr::NS_FORGOTTEN_PASSWORD,
@@ -381,7 +381,7 @@ pub const KNOWN: &[KnownSetting] = &[
         false,
         ValueKind::Text,
         None,
-        "the user search filter, `%NAME%` standing for each field's escaped value",
+        "the user search filter, `%NAME%` standing for each field's escaped value (set SEARCH_FIELDS first)",
     ),
     known(
         crate::sspr::NS_FORGOTTEN_PASSWORD,

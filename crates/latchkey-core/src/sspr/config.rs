@@ -83,9 +83,9 @@ pub enum ConfigError {
         /// What is wrong.
         problem: String,
     },
-    /// Only one of `SEARCH_FIELDS` and `SEARCH_FILTER` is set.
+    /// `SEARCH_FILTER` is set without the fields it reads.
     #[error(
-        "{NS_FORGOTTEN_PASSWORD}/SEARCH_FIELDS and {NS_FORGOTTEN_PASSWORD}/SEARCH_FILTER go together: set both or neither"
+        "{NS_FORGOTTEN_PASSWORD}/SEARCH_FILTER needs the form's fields: set {NS_FORGOTTEN_PASSWORD}/SEARCH_FIELDS first"
     )]
     SearchIncomplete,
     /// The search filter template does not parse, or names a `%field%` the form lacks.
@@ -218,11 +218,6 @@ fn apply(target: &mut ResetProfile, setting: &'static str, value: &str) -> Resul
 fn search_form(settings: &Settings) -> Result<SearchForm, ConfigError> {
     let field_rows = rows(settings, "SEARCH_FIELDS")?;
     let template = rows(settings, "SEARCH_FILTER")?.into_iter().next();
-    let template = match (field_rows.is_empty(), template) {
-        (true, None) => return Ok(SearchForm::login_id()),
-        (false, Some(t)) => t,
-        _ => return Err(ConfigError::SearchIncomplete),
-    };
     let mut fields: Vec<SearchField> = Vec::with_capacity(field_rows.len());
     for value in field_rows {
         let field = search_field(&value)?;
@@ -234,6 +229,13 @@ fn search_form(settings: &Settings) -> Result<SearchForm, ConfigError> {
         }
         fields.push(field);
     }
+    // The fields come first and wait for their filter (one setting changes at a time); the
+    // form is used once the filter is set.
+    let template = match (fields.is_empty(), template) {
+        (_, None) => return Ok(SearchForm::login_id()),
+        (false, Some(t)) => t,
+        (true, Some(_)) => return Err(ConfigError::SearchIncomplete),
+    };
     let form = SearchForm {
         fields,
         lookup: Lookup::Filter {

@@ -263,11 +263,11 @@ fn bad_configurations_are_refused_with_the_setting_and_profile_named() {
             vec![("USER_CLASSES", "default bad class!")],
             "USER_CLASSES for profile default",
         ),
+        (vec![("SEARCH_FIELDS", "mail nope Email")], "SEARCH_FIELDS"),
         (
-            vec![("SEARCH_FIELDS", "mail required Email")],
-            "go together",
+            vec![("SEARCH_FILTER", "(mail=%mail%)")],
+            "set FORGOTTEN_PASSWORD/SEARCH_FIELDS first",
         ),
-        (vec![("SEARCH_FILTER", "(mail=%mail%)")], "go together"),
         (
             vec![
                 ("SEARCH_FIELDS", "mail required Email"),

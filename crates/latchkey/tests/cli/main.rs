@@ -24,6 +24,7 @@ mod rules;
 mod scenario;
 mod serve;
 mod settings;
+mod settings_forgotten;
 mod targets;
 mod totp;
 mod users;

@@ -1,0 +1,93 @@
+//! `latchkey settings` checks the forgotten-password configuration whole before writing: a
+//! `SEARCH_FILTER` or `RECOVERY_MODE` that does not validate is refused with a message naming
+//! the setting, a non-zero exit, and nothing stored; a search form is set up one setting at a
+//! time, its fields first.
+
+use crate::util::Sandbox;
+
+const NS: &str = "FORGOTTEN_PASSWORD";
+
+fn get(sb: &Sandbox, setting: &str) -> Vec<String> {
+    sb.run(&["settings", "get", NS, setting])
+        .expect_code(0)
+        .stdout
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Runs a change that must be refused: exit 2, the setting named, "nothing changed" said.
+fn refused(sb: &Sandbox, args: &[&str], names: &str) -> String {
+    let run = sb.run(args).expect_code(2);
+    assert!(run.stderr.contains(names), "{}", run.stderr);
+    assert!(run.stderr.contains("nothing changed"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    run.stderr
+}
+
+#[test]
+fn a_bad_recovery_mode_is_refused_and_the_old_one_stays() {
+    let sb = Sandbox::new();
+    sb.run(&["settings", "set", NS, "RECOVERY_MODE", "default send"])
+        .expect_code(0);
+    assert_eq!(get(&sb, "RECOVERY_MODE"), ["default send"]);
+
+    let word = refused(
+        &sb,
+        &["settings", "set", NS, "RECOVERY_MODE", "default mail"],
+        "FORGOTTEN_PASSWORD/RECOVERY_MODE",
+    );
+    assert!(word.contains("mail"), "{word}");
+    refused(
+        &sb,
+        &["settings", "add", NS, "RECOVERY_MODE", "send_expired"],
+        "FORGOTTEN_PASSWORD/RECOVERY_MODE",
+    );
+    assert_eq!(
+        get(&sb, "RECOVERY_MODE"),
+        ["default send"],
+        "nothing changed"
+    );
+}
+
+#[test]
+fn a_search_form_is_set_up_field_first_and_a_bad_filter_changes_nothing() {
+    let sb = Sandbox::new();
+    // A filter before the fields it reads is refused.
+    refused(
+        &sb,
+        &["settings", "set", NS, "SEARCH_FILTER", "(uid=%login%)"],
+        "FORGOTTEN_PASSWORD/SEARCH_FIELDS first",
+    );
+    assert!(get(&sb, "SEARCH_FILTER").is_empty(), "nothing stored");
+    // The fields come first (the form waits for its filter)...
+    sb.run(&[
+        "settings",
+        "add",
+        NS,
+        "SEARCH_FIELDS",
+        "login required User ID",
+    ])
+    .expect_code(0);
+    // ...then a filter naming a field the form lacks, or one that does not parse, is refused...
+    for bad in ["(uid=%user%)", "(uid=%login%"] {
+        refused(
+            &sb,
+            &["settings", "set", NS, "SEARCH_FILTER", bad],
+            "FORGOTTEN_PASSWORD/SEARCH_FILTER",
+        );
+        assert!(get(&sb, "SEARCH_FILTER").is_empty(), "nothing stored");
+    }
+    // ...and the right one is taken.
+    sb.run(&["settings", "set", NS, "SEARCH_FILTER", "(uid=%login%)"])
+        .expect_code(0);
+    assert_eq!(get(&sb, "SEARCH_FILTER"), ["(uid=%login%)"]);
+    assert_eq!(get(&sb, "SEARCH_FIELDS"), ["login required User ID"]);
+    // Taking the fields away under the filter is refused too.
+    refused(
+        &sb,
+        &["settings", "unset", NS, "SEARCH_FIELDS"],
+        "FORGOTTEN_PASSWORD/SEARCH_FIELDS first",
+    );
+    assert_eq!(get(&sb, "SEARCH_FIELDS"), ["login required User ID"]);
+}
