@@ -22,17 +22,21 @@ pub enum MessageKind {
     PasswordChanged,
     /// A forgotten-password reset's generated password ("send new password" recovery mode).
     NewPassword,
+    /// A notice that a locked account was unlocked and its password kept ("unlock my
+    /// account" in the forgotten-password service).
+    AccountUnlocked,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 6] = [
+    pub const ALL: [MessageKind; 7] = [
         MessageKind::SignInNotice,
         MessageKind::Test,
         MessageKind::Pin,
         MessageKind::Link,
         MessageKind::PasswordChanged,
         MessageKind::NewPassword,
+        MessageKind::AccountUnlocked,
     ];
 
     /// Back from [`as_str`](Self::as_str) (the name stored in the message queue).
@@ -49,6 +53,7 @@ impl MessageKind {
             MessageKind::Link => "link",
             MessageKind::PasswordChanged => "password_changed",
             MessageKind::NewPassword => "new_password",
+            MessageKind::AccountUnlocked => "account_unlocked",
         }
     }
 }

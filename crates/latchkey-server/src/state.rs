@@ -139,7 +139,9 @@ pub fn app(state: AppState) -> Router {
         .route("/logout", post(crate::login::logout))
         .route("/healthz", get(pages::health::healthz))
         .route("/metrics", get(pages::health::metrics))
-        .route("/static/latchkey.css", get(pages::stylesheet));
+        .route("/static/latchkey.css", get(pages::stylesheet))
+        .route(pages::FAVICON_SVG, get(pages::favicon_svg))
+        .route("/favicon.ico", get(pages::favicon_ico));
     if state.outbox().is_some() {
         // Only in outbox (demo) mode: messages may hold links and PINs meant for one person.
         router = router.route("/outbox", get(pages::outbox::page));
@@ -208,6 +210,12 @@ pub fn app(state: AppState) -> Router {
         );
     router
         .fallback(pages::not_found)
+        // A password marked expired is changed before any other signed-in page answers
+        // (inside the language layer, so its answer is translated).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::expired::gate,
+        ))
         // Every page, the error pages too, renders in the language chosen here.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

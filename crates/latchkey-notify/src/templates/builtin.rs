@@ -110,6 +110,34 @@ Si ce n'était pas vous, contactez votre support sans attendre.
 ",
     ),
     (
+        MessageKind::AccountUnlocked,
+        "en",
+        "Your account was unlocked",
+        "Hello {name},
+
+your account ({login}) was unlocked on {time}
+from: {browser}
+
+Your password was not changed: sign in with the one you had.
+If this was not you, contact your help desk at once.
+{site}
+",
+    ),
+    (
+        MessageKind::AccountUnlocked,
+        "fr",
+        "Votre compte a été débloqué",
+        "Bonjour {name},
+
+votre compte ({login}) a été débloqué le {time}
+depuis : {browser}
+
+Votre mot de passe n'a pas changé : connectez-vous avec celui que vous aviez.
+Si ce n'était pas vous, contactez votre support sans attendre.
+{site}
+",
+    ),
+    (
         MessageKind::NewPassword,
         "en",
         "Your new password",

@@ -90,9 +90,9 @@ impl Macro {
     pub fn allowed_for(kind: MessageKind) -> &'static [Macro] {
         use Macro::*;
         match kind {
-            MessageKind::SignInNotice | MessageKind::PasswordChanged => {
-                &[Name, Login, Time, Browser, Site]
-            }
+            MessageKind::SignInNotice
+            | MessageKind::PasswordChanged
+            | MessageKind::AccountUnlocked => &[Name, Login, Time, Browser, Site],
             MessageKind::Pin => &[Name, Login, Pin, ExpiryMinutes, Site],
             MessageKind::Link => &[Name, Login, Link, ExpiryMinutes, Site],
             MessageKind::Test => &[Name, Time, Site],

@@ -46,7 +46,9 @@ fn every_kind_renders_in_english_and_french() {
         let key = match kind {
             MessageKind::Pin => "482913",
             MessageKind::Link => "https://id.example.com/reset?t=abc",
-            MessageKind::SignInNotice | MessageKind::PasswordChanged => "Firefox 140",
+            MessageKind::SignInNotice
+            | MessageKind::PasswordChanged
+            | MessageKind::AccountUnlocked => "Firefox 140",
             MessageKind::Test => "https://id.example.com/",
             MessageKind::NewPassword => "Gx7-kPq2.vRt9mWz#hYc",
         };

@@ -116,6 +116,7 @@ password-heading = Change your password
 password-signed-in-as = Signed in as
 password-others-end = . Your other sessions are signed out when the password changes.
 password-expired-notice = Your password has expired. Choose a new one before you continue.
+password-change-required = Your password has expired: change it at /account/password before you continue.
 password-not-changed = Your password was not changed: see the marked fields below.
 password-current = Current password
 password-new = New password

@@ -114,6 +114,7 @@ password-heading = Changez votre mot de passe
 password-signed-in-as = Connecté en tant que
 password-others-end = . Vos autres sessions sont déconnectées quand le mot de passe change.
 password-expired-notice = Votre mot de passe a expiré. Choisissez-en un nouveau avant de continuer.
+password-change-required = Votre mot de passe a expiré : changez-le sur /account/password avant de continuer.
 password-not-changed = Votre mot de passe n’a pas été changé : voyez les champs signalés ci-dessous.
 password-current = Mot de passe actuel
 password-new = Nouveau mot de passe

@@ -241,7 +241,13 @@ pub async fn submit(
         format!("{{\"sessions_ended\":{sessions_ended},\"tokens_revoked\":{tokens_revoked}}}"),
     )
     .await;
-    notify(&state, &profile, &headers, now);
+    notify(
+        &state,
+        &profile,
+        &headers,
+        now,
+        MessageKind::PasswordChanged,
+    );
     let body = html(&DonePage {
         sessions_ended,
         tr: crate::i18n::Tr::current(),
@@ -359,12 +365,15 @@ pub(crate) async fn audit(state: &AppState, profile: &Profile, action: &str, det
     }
 }
 
-/// Tells the person their password was changed or reset (in the background, through the queue).
+/// Tells the person what happened to their account (in the background, through the queue):
+/// `kind` is [`MessageKind::PasswordChanged`] for a changed or reset password,
+/// [`MessageKind::AccountUnlocked`] for an unlock that kept it.
 pub(crate) fn notify(
     state: &AppState,
     profile: &Profile,
     headers: &HeaderMap,
     now: OffsetDateTime,
+    kind: MessageKind,
 ) {
     let Some(to) = profile.email.clone() else {
         return;
@@ -389,5 +398,5 @@ pub(crate) fn notify(
         .attributes
         .first("preferredLanguage")
         .unwrap_or(templates::DEFAULT_LANG);
-    crate::outgoing::send_templated(state, to, MessageKind::PasswordChanged, lang, vars);
+    crate::outgoing::send_templated(state, to, kind, lang, vars);
 }

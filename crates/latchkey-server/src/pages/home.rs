@@ -9,7 +9,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use latchkey_core::profile::Profile;
 use latchkey_core::repo::AdminRepo;
 
@@ -31,12 +31,7 @@ pub async fn page(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let current = session::current(&state.store, &state.cookies, &headers).await?;
-    // An expired password is changed before anything else (see `crate::pages::expired`).
-    if let Some(s) = &current
-        && crate::pages::expired::must_change(&state, s.profile.id).await?
-    {
-        return Ok(Redirect::to(crate::pages::change_password::PATH).into_response());
-    }
+    // An expired password never gets here: `crate::pages::expired::gate` sends it away.
     let privileges = match &current {
         Some(s) => state
             .store

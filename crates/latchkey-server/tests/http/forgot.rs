@@ -277,7 +277,7 @@ on_both!(a_locked_profile_is_unlocked_by_the_reset, |server| {
 
 /// Locks `login` with wrong passwords at `/login` (the default allows five failures, then one
 /// last chance).
-async fn lock_by_failed_logins(server: &TestServer, login: &str) {
+pub(crate) async fn lock_by_failed_logins(server: &TestServer, login: &str) {
     for _ in 0..6 {
         let mut b = Browser::new(&server.url);
         assert_eq!(b.sign_in(login, "not the password").await.status, 401);

@@ -22,7 +22,8 @@
 //! password has not expired, the page also offers "Unlock my account and keep my password"
 //! (`action=unlock`). It ends the flow the same way, unlocks the profile, clears its failure
 //! counter, ends its sessions and revokes its outstanding one-time tokens, and leaves the
-//! password alone (audit `account.unlock`). Passwords in the internal directory never expire,
+//! password alone (audit `account.unlock`); its notice says the account was unlocked
+//! (`AccountUnlocked`), not that the password changed. Passwords in the internal directory never expire,
 //! so today the choice is shown for every locked profile; a target that reports "must change"
 //! must take it away when targets act here.
 //!
@@ -48,6 +49,7 @@ use latchkey_core::chain::lockout::LockoutPolicy;
 use latchkey_core::password_policy::{PasswordPolicy, RuleText, describe, normalise};
 use latchkey_core::profile::Profile;
 use latchkey_core::repo::{CounterRepo, ProfileRepo, SessionRepo, SettingsRepo, TokenRepo};
+use latchkey_notify::MessageKind;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -172,7 +174,7 @@ pub async fn submit(
     check_form(&app.cookies, &app.public_origin, &headers, &form.csrf)?;
     let (loaded, profile) = verified(&app, &headers).await?;
     if form.action == "unlock" {
-        return unlock_only(&app, loaded, &profile).await;
+        return unlock_only(&app, &headers, loaded, &profile).await;
     }
     if loaded.state.recovery.sends() {
         return super::send::submit(&app, &headers, loaded, &profile).await;
@@ -216,7 +218,7 @@ pub async fn submit(
     })
     .to_string();
     audit(&app, &profile, "password.reset", detail).await;
-    notify(&app, &profile, &headers, now);
+    notify(&app, &profile, &headers, now, MessageKind::PasswordChanged);
     let mut response = html(&DonePage {
         tr: crate::i18n::Tr::current(),
         unlocked,
@@ -233,6 +235,7 @@ pub async fn submit(
 /// otherwise refused and the flow stays as it was (the person may still set a password).
 async fn unlock_only(
     app: &AppState,
+    headers: &HeaderMap,
     loaded: flow::Loaded,
     profile: &Profile,
 ) -> Result<Response, PageError> {
@@ -259,6 +262,7 @@ async fn unlock_only(
     })
     .to_string();
     audit(app, profile, "account.unlock", detail).await;
+    notify(app, profile, headers, now, MessageKind::AccountUnlocked);
     let mut response = html(&DonePage {
         tr: crate::i18n::Tr::current(),
         unlocked,
