@@ -26,6 +26,17 @@ pub struct Account {
     pub attributes: Attributes,
 }
 
+/// An account without its attributes: what planning a mass reset reads, a page at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountHead {
+    /// Our id.
+    pub id: AccountId,
+    /// Its name on the target.
+    pub account_name: String,
+    /// The owner, once associated.
+    pub owner: Option<ProfileId>,
+}
+
 /// What association decided for one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Association {

@@ -8,7 +8,7 @@
 //! - [`TokenRepo::consume_token`]: of N concurrent consumers of one token, exactly one wins;
 //! - [`FlowRepo::compare_and_set`]: a flow's state moves on only from the version the caller read.
 
-use crate::account::Account;
+use crate::account::{Account, AccountHead};
 use crate::admin::{Administrator, Privilege};
 use crate::chain::ChainDef;
 use crate::chain::ChainId;
@@ -118,6 +118,14 @@ pub trait AccountRepo {
         &self,
         owner: ProfileId,
     ) -> impl Future<Output = RepoResult<Vec<Account>>> + Send;
+    /// Up to `limit` accounts of a target without their attributes, by account name, after
+    /// the account named `after`.
+    fn account_heads(
+        &self,
+        target: &TargetId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = RepoResult<Vec<AccountHead>>> + Send;
 }
 
 /// User classes and their membership cache.

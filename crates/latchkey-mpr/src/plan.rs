@@ -6,7 +6,7 @@
 //! of the chosen targets.
 
 use crate::MprError;
-use latchkey_core::account::Account;
+use latchkey_core::account::AccountHead;
 use latchkey_core::ids::{AccountId, MprJobId, ProfileId, TargetId};
 use latchkey_core::mpr::job::{JobKind, MprRequest};
 use latchkey_core::mpr::journal::{Entry, EntryState};
@@ -16,6 +16,9 @@ use latchkey_core::vault::{ItemLink, VaultItem, VaultRepo};
 use latchkey_store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
+
+/// Accounts read per query while planning: memory stays flat however many a target has.
+const PAGE: u32 = 5_000;
 
 /// The accounts of one target in a plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,57 +75,63 @@ pub async fn plan(
         if store.target(target).await?.is_none() {
             return Err(MprError::UnknownTarget(target.clone()));
         }
-        let accounts: Vec<Account> = store
-            .accounts_of_target(target)
-            .await?
-            .into_iter()
-            .filter(|a| {
-                wanted_names.is_empty() || wanted_names.contains(&a.account_name.to_lowercase())
-            })
-            .filter(|a| match (&owners_in_scope, a.owner) {
-                (None, _) => true,
-                (Some(owners), Some(owner)) => owners.contains(&owner),
-                (Some(_), None) => false,
-            })
-            .collect();
-        let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
-        let items: BTreeMap<AccountId, ItemLink> = store
-            .item_links(&ids)
-            .await?
-            .into_iter()
-            .map(|link| (link.account, link))
-            .collect();
         let summary = plan.targets.entry(target.clone()).or_default();
-        for account in accounts {
-            let item = items.get(&account.id);
-            let decision = decide(request.kind, &account, item);
-            let mut entry = Entry {
-                job,
-                account: account.id,
-                target: target.clone(),
-                account_name: account.account_name.clone(),
-                owner: account.owner,
-                vault_item: item.map(|i| i.id),
-                state: EntryState::Planned,
-                pending: None,
-                sends: 0,
-                attempts: 0,
-                refusals: 0,
-                message: None,
-                updated_at: now,
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.account_heads(target, after.as_deref(), PAGE).await?;
+            let Some(last) = page.last() else {
+                break;
             };
-            match decision {
-                Ok(owner) => {
-                    entry.owner = Some(owner);
-                    summary.planned += 1;
+            after = Some(last.account_name.clone());
+            let accounts: Vec<AccountHead> = page
+                .into_iter()
+                .filter(|a| {
+                    wanted_names.is_empty() || wanted_names.contains(&a.account_name.to_lowercase())
+                })
+                .filter(|a| match (&owners_in_scope, a.owner) {
+                    (None, _) => true,
+                    (Some(owners), Some(owner)) => owners.contains(&owner),
+                    (Some(_), None) => false,
+                })
+                .collect();
+            let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
+            let items: BTreeMap<AccountId, ItemLink> = store
+                .item_links(&ids)
+                .await?
+                .into_iter()
+                .map(|link| (link.account, link))
+                .collect();
+            for account in accounts {
+                let item = items.get(&account.id);
+                let decision = decide(request.kind, &account, item);
+                let mut entry = Entry {
+                    job,
+                    account: account.id,
+                    target: target.clone(),
+                    owner: account.owner,
+                    vault_item: item.map(|i| i.id),
+                    state: EntryState::Planned,
+                    pending: None,
+                    sends: 0,
+                    attempts: 0,
+                    refusals: 0,
+                    message: None,
+                    updated_at: now,
+                    account_name: account.account_name,
+                };
+                match decision {
+                    Ok(owner) => {
+                        entry.owner = Some(owner);
+                        summary.planned += 1;
+                    }
+                    Err(reason) => {
+                        *summary.skipped.entry(reason.to_owned()).or_default() += 1;
+                        entry.state = EntryState::Skipped;
+                        entry.message = Some(reason.to_owned());
+                    }
                 }
-                Err(reason) => {
-                    *summary.skipped.entry(reason.to_owned()).or_default() += 1;
-                    entry.state = EntryState::Skipped;
-                    entry.message = Some(reason.to_owned());
-                }
+                plan.entries.push(entry);
             }
-            plan.entries.push(entry);
         }
     }
     Ok(plan)
@@ -131,7 +140,7 @@ pub async fn plan(
 /// Whether a run of `kind` works on `account` (and who owns the result), or why not.
 fn decide(
     kind: JobKind,
-    account: &Account,
+    account: &AccountHead,
     item: Option<&ItemLink>,
 ) -> Result<ProfileId, &'static str> {
     match (kind, item) {

@@ -1,7 +1,7 @@
 //! Accounts on target systems.
 
 use crate::{Store, db_err, ms, on_pool, parse_id};
-use latchkey_core::account::Account;
+use latchkey_core::account::{Account, AccountHead};
 use latchkey_core::ids::{ProfileId, TargetId};
 use latchkey_core::profile::Attributes;
 use latchkey_core::repo::{AccountRepo, RepoError, RepoResult};
@@ -70,5 +70,44 @@ impl AccountRepo for Store {
         })
         .map_err(db_err)?;
         rows.into_iter().map(from_row).collect()
+    }
+
+    async fn account_heads(
+        &self,
+        target: &TargetId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> RepoResult<Vec<AccountHead>> {
+        // Two statements rather than `($2 IS NULL OR …)`, so each walks the (target, name) index.
+        let sql = if after.is_some() {
+            "SELECT id, account_name, owner_id FROM accounts WHERE target_id = $1 \
+             AND account_name > $3 ORDER BY account_name LIMIT $2"
+        } else {
+            "SELECT id, account_name, owner_id FROM accounts WHERE target_id = $1 \
+             ORDER BY account_name LIMIT $2"
+        };
+        let rows: Vec<(String, String, Option<String>)> = on_pool!(self, |pool| {
+            let q = sqlx::query_as(sql)
+                .bind(target.as_str())
+                .bind(i64::from(limit));
+            match after {
+                Some(name) => q.bind(name),
+                None => q,
+            }
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(id, account_name, owner)| {
+                Ok(AccountHead {
+                    id: parse_id("account id", &id)?,
+                    account_name,
+                    owner: owner
+                        .map(|o| parse_id::<ProfileId>("account owner", &o))
+                        .transpose()?,
+                })
+            })
+            .collect()
     }
 }

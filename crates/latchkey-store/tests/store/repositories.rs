@@ -149,6 +149,52 @@ on_both!(accounts_upsert_by_target_and_name, |store| {
     );
 });
 
+on_both!(account_heads_page_through_a_target_by_name, |store| {
+    let target = TargetId::new("LDAP1").unwrap();
+    let other = TargetId::new("LDAP2").unwrap();
+    let mut names = Vec::new();
+    for i in (0..7).rev() {
+        for t in [&target, &other] {
+            let account = Account {
+                id: AccountId::generate(now(), &mut rng()),
+                target_id: t.clone(),
+                account_name: format!("uid=u{i},ou=people"),
+                owner: None,
+                attributes: Attributes::new(),
+            };
+            store.upsert_account(&account).await.unwrap();
+        }
+        names.push(format!("uid=u{i},ou=people"));
+    }
+    names.sort();
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .account_heads(&target, after.as_deref(), 3)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        assert!(page.len() <= 3);
+        after = Some(last.account_name.clone());
+        seen.extend(page.into_iter().map(|h| h.account_name));
+        pages += 1;
+    }
+    assert_eq!(
+        seen, names,
+        "every account of the target once, in name order"
+    );
+    assert_eq!(pages, 3);
+    assert!(
+        store
+            .account_heads(&TargetId::new("NONE").unwrap(), None, 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+});
+
 on_both!(user_classes_and_membership_cache, |store| {
     let a = profile("a", None);
     let mut b = profile("b", None);
