@@ -391,4 +391,12 @@ pub const KNOWN: &[KnownSetting] = &[
         None,
         "`PROFILE set|send|send_expired`: the person sets a new password (default), or one is generated and mailed (send_expired: to be changed at the next sign-in)",
     ),
+    known(
+        crate::sspr::NS_FORGOTTEN_PASSWORD,
+        "POST_ACTION_WEBHOOK",
+        true,
+        ValueKind::Text,
+        None,
+        "`PROFILE GET|POST|PUT URL [JSON_BODY]`: a webhook called in the background after a reset or unlock of the profile succeeded (one row per call); https:// (http:// only to a loopback host); macros %login% %name% %mail% %profile% %action% (reset|unlock) %time% (RFC 3339), percent-encoded in the URL after the host and JSON-escaped inside the body's strings; a POST/PUT without a body sends login, profile, action and time; no macro carries a password or token",
+    ),
 ];

@@ -7,6 +7,7 @@
 //! [`Mailer`], text messages through the [`HttpSmsGateway`] or, when the carrier is known, as a
 //! short mail to the carrier's email-to-SMS address ([`CarrierTable`]). The server puts messages
 //! on a durable queue first and a worker calls the courier (`latchkey_server::outgoing`).
+//! [`webhook`] makes one HTTP call to an operator's webhook (post actions after a reset).
 //!
 //! The [`Mailer`] is made from the configuration once at startup ([`Mailer::from_config`]):
 //!
@@ -33,6 +34,7 @@ mod sms_email;
 mod sms_http;
 mod smtp;
 pub mod templates;
+pub mod webhook;
 
 use std::path::Path;
 

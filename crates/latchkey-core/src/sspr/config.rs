@@ -8,6 +8,7 @@
 //! | `USER_CLASSES` | repeatable | `PROFILE CLASS[,CLASS…]`: members of these classes match |
 //! | `CHAIN` | repeatable | `PROFILE CHAIN_ID`: the chain the profile's people go through |
 //! | `RECOVERY_MODE` | repeatable | `PROFILE set\|send\|send_expired`: how the reset ends (default `set`) |
+//! | `POST_ACTION_WEBHOOK` | repeatable | `PROFILE METHOD URL [JSON_BODY]`: a webhook called after a reset or unlock ([`super::post_action`]); several rows, several calls |
 //! | `SEARCH_FIELDS` | repeatable | `NAME required\|optional LABEL…`: one form field per row |
 //! | `SEARCH_FILTER` | one | the search filter template, `%NAME%` for each field's value |
 //!
@@ -15,6 +16,7 @@
 //! names; a row naming a profile that `PROFILES` does not list is an error, never ignored.
 //! Without `SEARCH_FIELDS`/`SEARCH_FILTER` (they go together) the form asks for the user ID.
 
+use super::post_action::{PostActionError, Webhook};
 use super::recovery::RecoveryModeError;
 use super::{DEFAULT_PROFILE, ForgottenPassword, Lookup, ResetProfile, SearchField, SearchForm};
 use crate::chain::{ChainId, builtin};
@@ -74,6 +76,14 @@ pub enum ConfigError {
         filter: String,
         /// Why.
         error: FilterError,
+    },
+    /// A post-action webhook row is not usable.
+    #[error("{NS_FORGOTTEN_PASSWORD}/POST_ACTION_WEBHOOK for profile {profile}: {error}")]
+    PostAction {
+        /// The profile.
+        profile: String,
+        /// What is wrong.
+        error: PostActionError,
     },
     /// A search field row is not usable.
     #[error("{NS_FORGOTTEN_PASSWORD}/SEARCH_FIELDS {value:?}: {problem}")]
@@ -158,11 +168,36 @@ impl ForgottenPassword {
                 apply(target, setting, rest)?;
             }
         }
+        post_actions(settings, &mut profiles)?;
         Ok(Self {
             profiles,
             search: search_form(settings)?,
         })
     }
+}
+
+/// `POST_ACTION_WEBHOOK` rows, in order, onto their profiles (any number per profile).
+fn post_actions(settings: &Settings, profiles: &mut [ResetProfile]) -> Result<(), ConfigError> {
+    const SETTING: &str = "POST_ACTION_WEBHOOK";
+    for value in rows(settings, SETTING)? {
+        let (profile, rest) = split_profile(SETTING, &value)?;
+        let Some(target) = profiles
+            .iter_mut()
+            .find(|p| p.name.eq_ignore_ascii_case(profile))
+        else {
+            return Err(ConfigError::UnknownProfile {
+                setting: SETTING,
+                value: value.clone(),
+                profile: profile.to_owned(),
+            });
+        };
+        let hook = Webhook::parse(rest).map_err(|error| ConfigError::PostAction {
+            profile: target.name.clone(),
+            error,
+        })?;
+        target.webhooks.push(hook);
+    }
+    Ok(())
 }
 
 /// `PROFILE rest` → (`PROFILE`, `rest`).

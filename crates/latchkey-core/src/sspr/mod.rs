@@ -19,6 +19,7 @@
 //!    Nobody, several people or no profile all go the same way as an unknown user.
 
 pub mod config;
+pub mod post_action;
 pub mod recovery;
 
 use crate::chain::ChainId;
@@ -28,6 +29,7 @@ use crate::profile::{Attributes, Profile};
 use std::collections::BTreeMap;
 
 pub use config::{ConfigError, NS_FORGOTTEN_PASSWORD};
+pub use post_action::Webhook;
 pub use recovery::RecoveryMode;
 
 /// The profile used when none is configured.
@@ -93,6 +95,8 @@ pub struct ResetProfile {
     pub chain: ChainId,
     /// How a verified reset ends (default: the person sets the password).
     pub recovery: RecoveryMode,
+    /// Called after a reset or unlock of this profile succeeded ([`post_action`]).
+    pub webhooks: Vec<Webhook>,
 }
 
 /// The whole forgotten-password configuration.
@@ -241,6 +245,7 @@ impl ResetProfile {
             user_classes: Vec::new(),
             chain,
             recovery: RecoveryMode::Set,
+            webhooks: Vec::new(),
         }
     }
 

@@ -20,6 +20,7 @@ mod forced_change;
 mod forgot;
 mod forgot_search;
 mod forgot_send;
+mod forgot_webhook;
 mod i18n;
 mod i18n_pages;
 mod login;

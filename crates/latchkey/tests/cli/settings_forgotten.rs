@@ -1,7 +1,7 @@
 //! `latchkey settings` checks the forgotten-password configuration whole before writing: a
-//! `SEARCH_FILTER` or `RECOVERY_MODE` that does not validate is refused with a message naming
-//! the setting, a non-zero exit, and nothing stored; a search form is set up one setting at a
-//! time, its fields first.
+//! `SEARCH_FILTER`, `RECOVERY_MODE` or `POST_ACTION_WEBHOOK` that does not validate is refused
+//! with a message naming the setting, a non-zero exit, and nothing stored; a search form is set
+//! up one setting at a time, its fields first.
 
 use crate::util::Sandbox;
 
@@ -90,4 +90,51 @@ fn a_search_form_is_set_up_field_first_and_a_bad_filter_changes_nothing() {
         "FORGOTTEN_PASSWORD/SEARCH_FIELDS first",
     );
     assert_eq!(get(&sb, "SEARCH_FIELDS"), ["login required User ID"]);
+}
+
+#[test]
+fn a_bad_post_action_webhook_is_refused_and_a_good_one_is_kept() {
+    let sb = Sandbox::new();
+    let good = "default POST https://hooks.example.org/reset {\"user\":\"%login%\"}";
+    sb.run(&["settings", "add", NS, "POST_ACTION_WEBHOOK", good])
+        .expect_code(0);
+    let plain = refused(
+        &sb,
+        &[
+            "settings",
+            "add",
+            NS,
+            "POST_ACTION_WEBHOOK",
+            "default POST http://hooks.example.org/",
+        ],
+        "FORGOTTEN_PASSWORD/POST_ACTION_WEBHOOK for profile default",
+    );
+    assert!(
+        plain.contains("https://") && plain.contains("loopback"),
+        "{plain}"
+    );
+    let secret = refused(
+        &sb,
+        &[
+            "settings",
+            "add",
+            NS,
+            "POST_ACTION_WEBHOOK",
+            "default GET https://hooks.example.org/?p=%password%",
+        ],
+        "%password% is not a macro",
+    );
+    assert!(secret.contains("profile default"), "{secret}");
+    refused(
+        &sb,
+        &[
+            "settings",
+            "add",
+            NS,
+            "POST_ACTION_WEBHOOK",
+            "staff POST https://hooks.example.org/",
+        ],
+        "there is no profile staff",
+    );
+    assert_eq!(get(&sb, "POST_ACTION_WEBHOOK"), [good], "nothing changed");
 }

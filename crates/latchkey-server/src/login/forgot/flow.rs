@@ -35,6 +35,10 @@ pub struct ResetState {
     /// took the person at identification (a decoy keeps the default).
     #[serde(default)]
     pub recovery: RecoveryMode,
+    /// The name of that forgotten-password profile (its post actions run after success);
+    /// None for a decoy and for flows started before it was remembered.
+    #[serde(default)]
+    pub profile: Option<String>,
 }
 
 impl StoredFlow for ResetState {

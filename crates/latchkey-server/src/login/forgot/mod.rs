@@ -20,6 +20,7 @@
 //!   flows; its "Continue" posts here.
 
 pub mod flow;
+pub mod post_action;
 pub mod recovery;
 pub mod search;
 pub mod send;
@@ -194,6 +195,7 @@ async fn begin(
         verified: None,
         mails_link: false,
         recovery: Default::default(),
+        profile: None,
     };
     state.login.reset = true;
     let driven = drive(app, &mut state.login, None).await?;

@@ -27,13 +27,18 @@
 //! so today the choice is shown for every locked profile; a target that reports "must change"
 //! must take it away when targets act here.
 //!
+//! **Post actions** (`FORGOTTEN_PASSWORD / POST_ACTION_WEBHOOK` of the flow's profile): once a
+//! reset or an unlock has succeeded, its webhooks are called in the background
+//! ([`super::post_action`]); they never delay or change the page, and a failing one undoes
+//! nothing.
+//!
 //! **Recovery mode** (`FORGOTTEN_PASSWORD / RECOVERY_MODE` of the profile that took the person,
 //! remembered by the flow at identification): `set` is the above; `send` and `send_expired`
 //! show a confirmation instead of the form, and the submit generates, sets and mails the
 //! password ([`super::send`]). In those modes a posted `new`/`confirm` is ignored: the
 //! person cannot choose the password the configuration says the service makes.
 
-use super::flow;
+use super::{flow, post_action};
 use crate::cookies::CookieKind;
 use crate::error::PageError;
 use crate::pages::change_password::{audit, judge, notify, policy};
@@ -49,6 +54,7 @@ use latchkey_core::chain::lockout::LockoutPolicy;
 use latchkey_core::password_policy::{PasswordPolicy, RuleText, describe, normalise};
 use latchkey_core::profile::Profile;
 use latchkey_core::repo::{CounterRepo, ProfileRepo, SessionRepo, SettingsRepo, TokenRepo};
+use latchkey_core::sspr::post_action::Action;
 use latchkey_notify::MessageKind;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -197,6 +203,7 @@ pub async fn submit(
         return Ok((StatusCode::BAD_REQUEST, html(&page)?).into_response());
     }
     let typed = loaded.state.login.typed.clone();
+    let sspr_profile = loaded.state.profile.clone();
     if !flow::finish(&app.store, loaded).await? {
         return Err(PageError::Forbidden(REFUSED.into()));
     }
@@ -219,6 +226,7 @@ pub async fn submit(
     .to_string();
     audit(&app, &profile, "password.reset", detail).await;
     notify(&app, &profile, &headers, now, MessageKind::PasswordChanged);
+    post_action::fire(&app, &profile, sspr_profile, Action::Reset, now);
     let mut response = html(&DonePage {
         tr: crate::i18n::Tr::current(),
         unlocked,
@@ -247,6 +255,7 @@ async fn unlock_only(
         ));
     }
     let typed = loaded.state.login.typed.clone();
+    let sspr_profile = loaded.state.profile.clone();
     if !flow::finish(&app.store, loaded).await? {
         return Err(PageError::Forbidden(REFUSED.into()));
     }
@@ -263,6 +272,7 @@ async fn unlock_only(
     .to_string();
     audit(app, profile, "account.unlock", detail).await;
     notify(app, profile, headers, now, MessageKind::AccountUnlocked);
+    post_action::fire(app, profile, sspr_profile, Action::Unlock, now);
     let mut response = html(&DonePage {
         tr: crate::i18n::Tr::current(),
         unlocked,

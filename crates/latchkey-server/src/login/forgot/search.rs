@@ -114,6 +114,7 @@ pub async fn identify(
     login.preidentified = Some(person.id);
     state.login = login;
     state.recovery = profile.recovery;
+    state.profile = Some(profile.name.clone());
     Ok(true)
 }
 

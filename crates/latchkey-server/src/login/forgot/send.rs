@@ -15,7 +15,8 @@
 //!    ([`crate::pages::expired`]), `send` clears an older mark; a locked profile is unlocked;
 //!    every session ends and every outstanding one-time token dies; the audit log gets
 //!    `password.reset` with the mode (counts only); the password is mailed through the
-//!    outgoing queue (the message says when and from which browser, so it is the notice too).
+//!    outgoing queue (the message says when and from which browser, so it is the notice too);
+//!    the profile's post-action webhooks are called in the background ([`super::post_action`]).
 //!
 //! The password lives in a [`Password`] (redacted `Debug`) and, for the mail, in the template
 //! values, whose `Debug` names macros only. It is never put on a page, in a log line, in the
@@ -39,6 +40,7 @@ use latchkey_core::repo::{SessionRepo, SettingsRepo, TokenRepo};
 use latchkey_core::secret::Password;
 use latchkey_core::settings::Settings;
 use latchkey_core::sspr::RecoveryMode;
+use latchkey_core::sspr::post_action::Action;
 use latchkey_core::sspr::recovery::generator_policy;
 use latchkey_notify::MessageKind;
 use latchkey_notify::templates::{self, Macro, Vars};
@@ -99,6 +101,7 @@ pub(super) async fn submit(
     let policy = policy(&settings)?;
     let password = generated(app, &settings, &policy, profile).await?;
     let typed = loaded.state.login.typed.clone();
+    let sspr_profile = loaded.state.profile.clone();
     if !flow::finish(&app.store, loaded).await? {
         return Err(PageError::Forbidden(REFUSED.into()));
     }
@@ -120,6 +123,7 @@ pub(super) async fn submit(
     .to_string();
     audit(app, profile, "password.reset", detail).await;
     mail(app, profile, to, &password, headers, now);
+    super::post_action::fire(app, profile, sspr_profile, Action::Reset, now);
     let mut response = html(&DonePage {
         tr: crate::i18n::Tr::current(),
         unlocked,
