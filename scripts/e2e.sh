@@ -46,7 +46,7 @@ cargo build -p latchkey --locked
 export LATCHKEY_BIN=${LATCHKEY_BIN:-${CARGO_TARGET_DIR:-target}/debug/latchkey}
 
 # The tests; each file has its own server and browser, so two files run at a time (Node's
-# default on two cores would be one). They take about two minutes; the timeout stops a hung
+# default on two cores would be one). They take about three minutes; the timeout stops a hung
 # browser.
 rm -rf target/e2e-screenshots
 rc=0
