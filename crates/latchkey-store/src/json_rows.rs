@@ -81,3 +81,14 @@ pub(crate) fn list(dialect: Dialect, param: usize) -> String {
 pub(crate) fn encode<T: Serialize + ?Sized>(rows: &T) -> RepoResult<String> {
     serde_json::to_string(rows).map_err(|e| RepoError::Database(format!("encoding rows: {e}")))
 }
+
+/// `ids` as a JSON list to bind, sorted and without repeats; `None` when there are none.
+pub(crate) fn ids<T: ToString>(ids: &[T]) -> RepoResult<Option<String>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let mut ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    encode(&ids).map(Some)
+}

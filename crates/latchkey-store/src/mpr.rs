@@ -400,14 +400,10 @@ impl MprRepo for Store {
         job: MprJobId,
         accounts: &[AccountId],
     ) -> RepoResult<Vec<AccountId>> {
-        let mut ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let job_id = job.to_string();
-        if ids.is_empty() {
+        let Some(list) = json_rows::ids(accounts)? else {
             return Ok(Vec::new());
-        }
-        let list = json_rows::encode(&ids)?;
+        };
+        let job_id = job.to_string();
         let d = self.dialect();
         // `WHERE true` tells SQLite's parser that `ON CONFLICT` is not a join's `ON`.
         let insert = format!(

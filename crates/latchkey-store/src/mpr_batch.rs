@@ -102,17 +102,6 @@ fn revocation_time(batch: &BatchWrite) -> OffsetDateTime {
         .unwrap_or_else(OffsetDateTime::now_utc)
 }
 
-/// `ids` as a JSON list, sorted and without repeats; `None` when empty.
-fn id_list<T: ToString>(ids: &[T]) -> RepoResult<Option<String>> {
-    if ids.is_empty() {
-        return Ok(None);
-    }
-    let mut ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    json_rows::encode(&ids).map(Some)
-}
-
 fn encode(job: MprJobId, batch: &BatchWrite) -> RepoResult<Encoded> {
     let entries: BTreeMap<String, EntryRow> = batch
         .entries
@@ -162,8 +151,8 @@ fn encode(job: MprJobId, batch: &BatchWrite) -> RepoResult<Encoded> {
         } else {
             Some(json_rows::encode(&report)?)
         },
-        owners: id_list(&batch.revoke_owners)?,
-        release: id_list(&batch.release_locks)?,
+        owners: json_rows::ids(&batch.revoke_owners)?,
+        release: json_rows::ids(&batch.release_locks)?,
         now: ms(revocation_time(batch)),
     })
 }

@@ -149,13 +149,9 @@ impl VaultRepo for Store {
     }
 
     async fn items_for_accounts(&self, accounts: &[AccountId]) -> RepoResult<Vec<VaultItem>> {
-        let mut ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
+        let Some(list) = json_rows::ids(accounts)? else {
             return Ok(Vec::new());
-        }
-        let list = json_rows::encode(&ids)?;
+        };
         let sql = format!(
             "{} WHERE account_id IN ({}) ORDER BY account_id",
             select_items!(""),
@@ -172,13 +168,9 @@ impl VaultRepo for Store {
     }
 
     async fn item_links(&self, accounts: &[AccountId]) -> RepoResult<Vec<ItemLink>> {
-        let mut ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
+        let Some(list) = json_rows::ids(accounts)? else {
             return Ok(Vec::new());
-        }
-        let list = json_rows::encode(&ids)?;
+        };
         let sql = format!(
             "SELECT id, account_id, owner_id FROM vault_items WHERE account_id IN ({}) \
              ORDER BY account_id",
