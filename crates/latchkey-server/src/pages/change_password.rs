@@ -378,6 +378,22 @@ pub(crate) fn notify(
     let Some(to) = profile.email.clone() else {
         return;
     };
+    send_notice(
+        state,
+        profile,
+        to,
+        kind,
+        notice_vars(state, profile, headers, now),
+    );
+}
+
+/// The macros of a notice about the account: who, when, from which browser, which site.
+pub(crate) fn notice_vars(
+    state: &AppState,
+    profile: &Profile,
+    headers: &HeaderMap,
+    now: OffsetDateTime,
+) -> Vars {
     let when = now
         .format(&time::format_description::well_known::Rfc2822)
         .unwrap_or_default();
@@ -388,12 +404,22 @@ pub(crate) fn notify(
         .chars()
         .take(200)
         .collect::<String>();
-    let vars = Vars::new()
+    Vars::new()
         .with(Macro::Name, profile.display_name.clone())
         .with(Macro::Login, profile.login_id.to_string())
         .with(Macro::Time, when)
         .with(Macro::Browser, browser)
-        .with(Macro::Site, state.public_url.to_string());
+        .with(Macro::Site, state.public_url.to_string())
+}
+
+/// Queues a notice of `kind` to `to` in the person's language.
+pub(crate) fn send_notice(
+    state: &AppState,
+    profile: &Profile,
+    to: String,
+    kind: MessageKind,
+    vars: Vars,
+) {
     let lang = profile
         .attributes
         .first("preferredLanguage")

@@ -26,12 +26,12 @@ use super::flow;
 use super::recovery::{DonePage, REFUSED, unlock, unlock_offered};
 use crate::error::PageError;
 use crate::os::OsRandom;
-use crate::pages::change_password::{audit, judge, policy};
+use crate::pages::change_password::{self, audit, judge, policy};
 use crate::pages::html;
 use crate::security::csrf_token;
 use crate::state::AppState;
 use askama::Template;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use latchkey_core::mpr::generate::generate;
 use latchkey_core::password_policy::{PasswordPolicy, normalise};
@@ -43,7 +43,7 @@ use latchkey_core::sspr::RecoveryMode;
 use latchkey_core::sspr::post_action::Action;
 use latchkey_core::sspr::recovery::generator_policy;
 use latchkey_notify::MessageKind;
-use latchkey_notify::templates::{self, Macro, Vars};
+use latchkey_notify::templates::Macro;
 use time::OffsetDateTime;
 
 /// Draws before giving up on a password the policy accepts.
@@ -194,27 +194,8 @@ fn mail(
     headers: &HeaderMap,
     now: OffsetDateTime,
 ) {
-    let when = now
-        .format(&time::format_description::well_known::Rfc2822)
-        .unwrap_or_default();
-    let browser = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(200)
-        .collect::<String>();
-    let vars = Vars::new()
-        .with(Macro::Name, profile.display_name.clone())
-        .with(Macro::Login, profile.login_id.to_string())
-        // Declassified into the message text only: the queue carries it to the person.
-        .with(Macro::Password, password.expose().to_owned())
-        .with(Macro::Time, when)
-        .with(Macro::Browser, browser)
-        .with(Macro::Site, app.public_url.to_string());
-    let lang = profile
-        .attributes
-        .first("preferredLanguage")
-        .unwrap_or(templates::DEFAULT_LANG);
-    crate::outgoing::send_templated(app, to, MessageKind::NewPassword, lang, vars);
+    // Declassified into the message text only: the queue carries it to the person.
+    let vars = change_password::notice_vars(app, profile, headers, now)
+        .with(Macro::Password, password.expose().to_owned());
+    change_password::send_notice(app, profile, to, MessageKind::NewPassword, vars);
 }
