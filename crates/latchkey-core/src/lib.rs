@@ -37,6 +37,7 @@ pub mod repo_queue;
 pub mod scenario;
 pub mod secret;
 pub mod secretbox;
+pub mod send_method;
 pub mod settings;
 pub mod sspr;
 pub mod target;

@@ -258,3 +258,32 @@ fn reset_restores_builtins_only() {
     let (_, kept) = reset(&builtin::all(), std::slice::from_ref(&mine));
     assert_eq!(kept, vec![mine]);
 }
+
+/// The `at_least` example of docs/verification-methods.md loads; a method that is no chain, or
+/// a minimum above the number of methods, is refused.
+#[test]
+fn at_least_chains_load_and_bad_methods_are_refused() {
+    let doc = include_str!("../../../../docs/verification-methods.md");
+    let block = doc
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    let text = format!("format = 1\n\n{block}").replace(
+        "\nid = \"PASSWORD_RESET\"\n",
+        "\nid = \"RESET_CUSTOM\"\nenabled = true\n",
+    );
+    let parsed = parse("doc.toml", &text).unwrap_or_else(|e| panic!("{e}\n---\n{text}"));
+    let reset = parsed
+        .chains
+        .iter()
+        .find(|c| c.id.as_str() == "RESET_CUSTOM")
+        .unwrap();
+    assert_eq!(reset.modules[0].kind, ModuleType::AtLeast);
+    let missing = text.replace("RESET_QUESTIONS,RESET_TOTP", "RESET_QUESTIONS,NO_SUCH");
+    let err = parse("doc.toml", &missing).unwrap_err().to_string();
+    assert!(err.contains("chain NO_SUCH does not exist"), "{err}");
+    let too_many = text.replace("minimum = \"1\"", "minimum = \"3\"");
+    let err = parse("doc.toml", &too_many).unwrap_err().to_string();
+    assert!(err.contains("at_least minimum = 3"), "{err}");
+}

@@ -7,8 +7,9 @@
 //! requisite stops end only the sub-chain, and its verdict becomes the calling module's outcome
 //! (Allow → Success, strong when a strong module succeeded inside; Deny → Fail).
 
+use super::at_least::Tried;
 use super::builtin;
-use super::model::{CfgId, ChainDef, ChainId, ModuleDef, SUCCESS_CHAIN};
+use super::model::{CfgId, ChainDef, ChainId, ModuleDef, ModuleType, SUCCESS_CHAIN};
 use super::run::{ChainRun, Next, RunError};
 use super::tally::{Resolved, Verdict};
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,9 @@ pub struct Frame {
     pub run: ChainRun,
     /// Chains offered to the user by the current (selector) module, waiting for a pick.
     pub offered: Option<Vec<ChainId>>,
+    /// Methods the current `at_least` module has run so far ([`super::at_least`]).
+    #[serde(default)]
+    pub tried: Vec<Tried>,
 }
 
 /// What the edge must do next.
@@ -113,6 +117,9 @@ pub enum FlowError {
     /// A result for a module that is not current.
     #[error(transparent)]
     Run(#[from] RunError),
+    /// "Use another method" outside an `at_least` method.
+    #[error("there is no verification method to leave")]
+    NoMethod,
     /// A chain the flow needs is missing or disabled.
     #[error("chain {0} is not available")]
     MissingChain(ChainId),
@@ -162,6 +169,7 @@ impl FlowState {
                 def: None,
                 run: ChainRun::start_outermost(BTreeSet::new()),
                 offered: None,
+                tried: Vec::new(),
             }],
             root,
             verdict: None,
@@ -188,6 +196,7 @@ impl FlowState {
             def: None,
             run: ChainRun::start_outermost(bypass),
             offered: None,
+            tried: Vec::new(),
         }];
         self.verdict = None;
         self.attempt += 1;
@@ -201,7 +210,7 @@ impl FlowState {
     }
 
     /// The definition a frame runs: its snapshot, taken on first use.
-    fn frame_def(frame: &mut Frame, chains: &Chains) -> Result<ChainDef, FlowError> {
+    pub(super) fn frame_def(frame: &mut Frame, chains: &Chains) -> Result<ChainDef, FlowError> {
         if let Some(def) = &frame.def {
             return Ok(def.clone());
         }
@@ -240,7 +249,12 @@ impl FlowState {
     }
 
     /// A finished sub-chain hands its verdict to the module that entered it.
-    fn pop(&mut self, chains: &Chains, def: &ChainDef, verdict: Verdict) -> Result<(), FlowError> {
+    pub(super) fn pop(
+        &mut self,
+        chains: &Chains,
+        def: &ChainDef,
+        verdict: Verdict,
+    ) -> Result<(), FlowError> {
         let Some(done) = self.frames.pop() else {
             return Err(FlowError::Finished);
         };
@@ -252,12 +266,30 @@ impl FlowState {
         }
         self.bypass
             .insert(done.chain.clone(), done.run.retry_bypass(def));
-        let Some(parent) = self.frames.last_mut() else {
+        if self.frames.is_empty() {
             self.verdict = Some(verdict);
             return Ok(());
-        };
+        }
+        self.deliver(chains, done.chain, verdict)
+    }
+
+    /// A sub-chain's verdict becomes the outcome of the module that entered it — or, for an
+    /// `at_least` module, one more method tried ([`super::at_least`]).
+    fn deliver(
+        &mut self,
+        chains: &Chains,
+        chain: ChainId,
+        verdict: Verdict,
+    ) -> Result<(), FlowError> {
+        let parent = self.top()?;
         let parent_def = Self::frame_def(parent, chains)?;
         let caller = parent.run.pending.ok_or(FlowError::Finished)?;
+        if let Some(module) = parent_def.module(caller)
+            && module.kind == ModuleType::AtLeast
+        {
+            super::at_least::tried(parent, &parent_def, module, chain, &verdict)?;
+            return Ok(());
+        }
         let (outcome, strong) = match verdict {
             Verdict::Allow { strong } => (Resolved::Success, strong),
             Verdict::Deny(reason) => (Resolved::Fail(reason), false),
@@ -266,7 +298,7 @@ impl FlowState {
         Ok(())
     }
 
-    fn top(&mut self) -> Result<&mut Frame, FlowError> {
+    pub(super) fn top(&mut self) -> Result<&mut Frame, FlowError> {
         self.frames.last_mut().ok_or(FlowError::Finished)
     }
 
@@ -317,11 +349,7 @@ impl FlowState {
     fn enter(&mut self, chains: &Chains, chain: ChainId) -> Result<(), FlowError> {
         if chain.as_str() == SUCCESS_CHAIN {
             // Always succeeds, weakly: it can complete a second factor, never authenticate.
-            let top = self.top()?;
-            let def = Self::frame_def(top, chains)?;
-            let caller = top.run.pending.ok_or(FlowError::Finished)?;
-            top.run.record(&def, caller, Resolved::Success, false)?;
-            return Ok(());
+            return self.deliver(chains, chain, Verdict::Allow { strong: false });
         }
         if self.frames.len() >= MAX_DEPTH {
             return Err(FlowError::TooDeep);
@@ -332,11 +360,7 @@ impl FlowState {
                 .cache_key(&chain)
                 .and_then(|k| self.cache.get(&k).copied())
         {
-            let top = self.top()?;
-            let parent = Self::frame_def(top, chains)?;
-            let caller = top.run.pending.ok_or(FlowError::Finished)?;
-            top.run.record(&parent, caller, Resolved::Success, strong)?;
-            return Ok(());
+            return self.deliver(chains, chain, Verdict::Allow { strong });
         }
         let bypass = if self.attempt == 1 {
             BTreeSet::new()
@@ -348,6 +372,7 @@ impl FlowState {
             def: Some(def),
             run: ChainRun::start(bypass),
             offered: None,
+            tried: Vec::new(),
         });
         Ok(())
     }

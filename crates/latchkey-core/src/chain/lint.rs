@@ -56,7 +56,7 @@ impl fmt::Display for Finding {
 
 /// Can a module bring a strong success (itself, or through the chains it enters)?
 fn may_be_strong(kind: ModuleType) -> bool {
-    kind.is_strong() || kind == ModuleType::SelectChain
+    kind.is_strong() || matches!(kind, ModuleType::SelectChain | ModuleType::AtLeast)
 }
 
 /// Lints chains and rules together. `chains` are the stored chains; built-in ids count as
@@ -133,6 +133,20 @@ pub fn lint(chains: &[ChainDef], rules: &[SelectorRule]) -> Vec<Finding> {
                     (Err(e), _) | (_, Err(e)) => {
                         push(Severity::Error, Some(m.order), e.to_string())
                     }
+                }
+            }
+            if m.kind == ModuleType::AtLeast {
+                match super::at_least::AtLeast::from_module(m) {
+                    Ok(config) => {
+                        for c in config.methods.iter().filter(|c| !exists(c)) {
+                            push(
+                                Severity::Error,
+                                Some(m.order),
+                                format!("chain {c} does not exist"),
+                            );
+                        }
+                    }
+                    Err(e) => push(Severity::Error, Some(m.order), e),
                 }
             }
             for key in ["chain"] {

@@ -10,6 +10,7 @@
 //!   [`lint`]: configuration warnings and errors; [`lockout`]: the failure counter's rules.
 
 pub mod admin;
+pub mod at_least;
 pub mod builtin;
 pub mod explain;
 pub mod flow;
@@ -53,6 +54,7 @@ pub const AVAILABLE_MODULES: &[ModuleType] = &[
     ModuleType::Hint,
     ModuleType::AttributeVerification,
     ModuleType::Pii,
+    ModuleType::AtLeast,
 ];
 
 /// Splits a comma-separated chain list setting (`available`, `initial`).

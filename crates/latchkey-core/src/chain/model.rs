@@ -216,6 +216,9 @@ module_types! {
     Pii = "pii", strong = false;
     /// Loopback-only bypass for demos.
     LocalAuth = "localauth", strong = true;
+    /// At least `minimum` of the chains in `methods`, picked by the person from a menu
+    /// ([`super::at_least`]); as strong as the methods that succeeded.
+    AtLeast = "at_least", strong = false;
 }
 
 impl fmt::Display for ModuleType {

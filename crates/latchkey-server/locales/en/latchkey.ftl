@@ -88,6 +88,10 @@ login-pin-enter-title = Enter your PIN
 login-pin-enter = Enter the PIN we sent to { $to }.
 login-pin = PIN
 login-pin-again = Send a new PIN
+login-pin-choose-title = Choose where to send your PIN
+login-pin-choose-intro = We will send a one-time PIN to the address you choose.
+login-pin-to-email = Email to { $to }
+login-pin-to-sms = Text message to { $to }
 
 ## account_sessions.html
 sessions-title = Where you are signed in
@@ -265,6 +269,8 @@ forgot-failed = We could not verify you with that code. Please start again.
 forgot-expired = Your password reset took too long or was already used. Please start again.
 forgot-stale = This page was out of date, so nothing was sent. Please start again.
 forgot-resend-code = Send a new code
+forgot-choose = Choose where we send a one-time code. If the user ID you gave belongs to an account, the code goes there.
+forgot-send-code = Send the code
 forgot-back = Back to sign-in
 forgot-refused = This password reset cannot be used here. Start again from "Forgot your password?".
 forgot-not-locked = Your account is not locked, so there is nothing to unlock. Go back and choose a new password.
@@ -399,3 +405,6 @@ mpr-choose-kind = Choose onboard or reset.
 mpr-no-class = There is no user class { $class }.
 mpr-not-confirmed = Nothing was started: tick the box that confirms the run. Go back and try again.
 mpr-no-key = Nothing was started: no master key is configured (keys.master_key_file), and the vault and the run's journal are sealed with it.
+
+# The at_least module: leave a verification method for another one.
+at-least-another = Use another method

@@ -86,6 +86,10 @@ login-pin-enter-title = Saisissez votre code PIN
 login-pin-enter = Saisissez le code PIN envoyé à { $to }.
 login-pin = Code PIN
 login-pin-again = Envoyer un nouveau code PIN
+login-pin-choose-title = Choisissez où envoyer votre code PIN
+login-pin-choose-intro = Nous allons envoyer un code PIN à usage unique à l'adresse que vous choisissez.
+login-pin-to-email = Par e-mail à { $to }
+login-pin-to-sms = Par SMS au { $to }
 
 ## account_sessions.html
 sessions-title = Où vous êtes connecté
@@ -262,6 +266,8 @@ forgot-failed = Nous n’avons pas pu vous vérifier avec ce code. Veuillez reco
 forgot-expired = Votre réinitialisation de mot de passe a pris trop de temps ou a déjà été utilisée. Veuillez recommencer.
 forgot-stale = Cette page n’était plus à jour, rien n’a donc été envoyé. Veuillez recommencer.
 forgot-resend-code = Envoyer un nouveau code
+forgot-choose = Choisissez où nous envoyons un code à usage unique. Si l'identifiant saisi correspond à un compte, le code y est envoyé.
+forgot-send-code = Envoyer le code
 forgot-back = Retour à la connexion
 forgot-refused = Cette réinitialisation de mot de passe ne peut pas être utilisée ici. Recommencez depuis « Mot de passe oublié ? ».
 forgot-not-locked = Votre compte n’est pas verrouillé : il n’y a rien à déverrouiller. Revenez en arrière et choisissez un nouveau mot de passe.
@@ -396,3 +402,6 @@ mpr-choose-kind = Choisissez intégration ou réinitialisation.
 mpr-no-class = Il n’y a pas de classe d’utilisateurs { $class }.
 mpr-not-confirmed = Rien n’a été lancé : cochez la case qui confirme l’exécution. Revenez en arrière et réessayez.
 mpr-no-key = Rien n’a été lancé : aucune clé maîtresse n’est configurée (keys.master_key_file), et le coffre et le journal de l’exécution sont scellés avec elle.
+
+# The at_least module: leave a verification method for another one.
+at-least-another = Utiliser une autre méthode

@@ -142,6 +142,7 @@ async fn drive(
     mut input: Option<Input>,
 ) -> Result<Driven, PageError> {
     let config = load_config(app, state.failsafe).await?;
+    modules::at_least::leave_if_asked(state, &config.chains, &mut input);
     let mut effective: Option<(ProfileId, Chains)> = None;
     let fingerprint = serde_json::to_string(&state.request)
         .map(|json| {
@@ -231,7 +232,8 @@ async fn drive(
                     state.config_error = true;
                     return Ok(Driven::Finished(Verdict::Deny(e.to_string())));
                 }
-                if let Some(prompt) = prompt {
+                if let Some(mut prompt) = prompt {
+                    modules::at_least::offer_another(state, &mut prompt);
                     return Ok(Driven::Prompt(prompt));
                 }
             }

@@ -62,6 +62,19 @@ impl Field {
             optional: false,
         }
     }
+
+    /// One option of a radio group: all options of a group share `name`; `value` is posted.
+    pub fn radio(name: &str, label: &str, value: &str) -> Self {
+        Self {
+            name: name.into(),
+            label: label.into(),
+            input_type: "radio",
+            autocomplete: "",
+            inputmode: "",
+            value: value.into(),
+            optional: false,
+        }
+    }
 }
 
 /// A chain the user may pick.

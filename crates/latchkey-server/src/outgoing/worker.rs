@@ -38,7 +38,8 @@ pub struct QueueOptions {
     pub sent_retention: Duration,
     /// How long dead letters are kept.
     pub dead_retention: Duration,
-    /// How often the SMS settings are read again.
+    /// How often the SMS settings are read again (and whenever a message fails for a
+    /// configuration reason, before it is given up).
     pub settings_refresh: Duration,
 }
 
@@ -177,14 +178,20 @@ impl Worker {
         slot.1.clone()
     }
 
-    async fn deliver(&self, claimed: ClaimedMessage, courier: &Courier) {
-        let id = claimed.id;
-        let kind = claimed.kind.clone();
-        let message = match self.open(&claimed) {
-            Ok(message) => message,
-            Err(problem) => return self.give_up(&claimed, &problem).await,
-        };
-        let outcome = tokio::time::timeout(self.options.send_timeout, courier.send(&message))
+    /// The courier rebuilt from the settings now in force.
+    async fn rebuilt_courier(&self) -> Courier {
+        let mut slot = self.courier.lock().await;
+        *slot = (Instant::now(), courier(&self.app).await);
+        slot.1.clone()
+    }
+
+    /// One delivery, within `send_timeout`.
+    async fn attempt(
+        &self,
+        courier: &Courier,
+        message: &OutgoingMessage,
+    ) -> Result<(), NotifyError> {
+        tokio::time::timeout(self.options.send_timeout, courier.send(message))
             .await
             .unwrap_or_else(|_| {
                 Err(NotifyError::Unavailable {
@@ -194,7 +201,24 @@ impl Worker {
                         self.options.send_timeout.as_secs()
                     ),
                 })
-            });
+            })
+    }
+
+    async fn deliver(&self, claimed: ClaimedMessage, courier: &Courier) {
+        let id = claimed.id;
+        let kind = claimed.kind.clone();
+        let message = match self.open(&claimed) {
+            Ok(message) => message,
+            Err(problem) => return self.give_up(&claimed, &problem).await,
+        };
+        let mut outcome = self.attempt(courier, &message).await;
+        if matches!(outcome, Err(NotifyError::Config(_))) {
+            // The courier may predate a settings change (it is rebuilt every
+            // `settings_refresh`), e.g. an SMS gateway configured a moment ago, which the
+            // pages already see: try once more with the settings now in force before giving up.
+            let fresh = self.rebuilt_courier().await;
+            outcome = self.attempt(&fresh, &message).await;
+        }
         let store = &self.app.store;
         let now = OffsetDateTime::now_utc();
         match outcome {

@@ -357,3 +357,77 @@ async fn without_a_master_key_mail_is_sent_directly_and_nothing_is_stored() {
     assert!(rows(&shared.database_url).await.is_empty());
     let _ = &shared.dir;
 }
+
+on_both_dbs!(
+    a_gateway_configured_after_the_worker_started_is_used_at_once,
+    |db| {
+        let shared = Shared::new(db, true);
+        let node = Node::start(&shared, dead_port(), false).await;
+        let options = QueueOptions {
+            retry: RetryPolicy {
+                first_delay: Duration::from_millis(20),
+                max_delay: Duration::from_millis(100),
+                max_attempts: 2,
+            },
+            poll: Duration::from_millis(20),
+            ..QueueOptions::default()
+        };
+        assert!(options.settings_refresh >= Duration::from_secs(30));
+        let _worker = outgoing::spawn_worker_with(node.state.clone(), options);
+        // No gateway yet: the worker has its courier, and the text message is a dead letter
+        // that says why.
+        let pin = |to: &str| mail(to, "Your verification code", PIN_BODY, MessageKind::Pin);
+        outgoing::send(&node.state, pin("sms:+15550000201"));
+        let first = wait_rows(&shared.database_url, |r| {
+            r.len() == 1 && r.iter().all(|r| r.state == "dead")
+        })
+        .await;
+        assert_eq!(first.len(), 1, "{first:?}");
+        assert_eq!(first[0].state, "dead", "{first:?}");
+        assert!(
+            first[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("no HTTP SMS gateway"),
+            "{first:?}"
+        );
+        // The gateway is configured well within `settings_refresh`: the next text message
+        // reaches it (this gateway answers 503, so it ends as a dead letter of HTTP 503).
+        let (gateway, requests) = refusing_gateway().await;
+        for (setting, value) in [
+            ("URL", format!("http://127.0.0.1:{gateway}/send?to={{to}}")),
+            ("METHOD", "GET".to_owned()),
+        ] {
+            node.store
+                .add_setting(&SettingRow {
+                    namespace: "SMS_HTTP_GATEWAY".into(),
+                    setting: setting.into(),
+                    value,
+                })
+                .await
+                .unwrap();
+        }
+        outgoing::send(&node.state, pin("sms:+15550000503"));
+        let rows = wait_rows(&shared.database_url, |r| {
+            r.len() == 2 && r.iter().all(|r| r.state == "dead")
+        })
+        .await;
+        let second = rows
+            .iter()
+            .find(|r| r.recipient == "sms:+15550000503")
+            .unwrap();
+        assert!(
+            second.last_error.as_deref().unwrap().contains("HTTP 503"),
+            "{rows:?}"
+        );
+        assert!(
+            requests
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.contains("15550000503")),
+            "the gateway saw nothing"
+        );
+    }
+);

@@ -126,7 +126,7 @@ async fn questions_page(b: &mut Browser, login: &str, query: &str) -> Page {
 }
 
 /// The question ids asked on a page, in order.
-fn asked(page: &Page) -> Vec<String> {
+pub(crate) fn asked(page: &Page) -> Vec<String> {
     let marker = "name=\"answer.STANDARD.";
     page.body
         .match_indices(marker)
@@ -147,7 +147,7 @@ async fn post(b: &mut Browser, page: &Page, answers: &[(String, String)]) -> Pag
     b.step(page, &fields).await
 }
 
-fn right(questions: &[String]) -> Vec<(String, String)> {
+pub(crate) fn right(questions: &[String]) -> Vec<(String, String)> {
     questions
         .iter()
         .map(|q| (q.clone(), answer_to(q).to_uppercase()))

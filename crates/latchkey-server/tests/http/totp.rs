@@ -16,7 +16,10 @@ use latchkey_testkit::TestServer;
 use time::OffsetDateTime;
 
 /// Enrols `profile` as `latchkey totp enrol` does; returns the app's view and the codes.
-async fn enrol(server: &TestServer, profile: ProfileId) -> (Totp, Vec<String>, TotpSecret) {
+pub(crate) async fn enrol(
+    server: &TestServer,
+    profile: ProfileId,
+) -> (Totp, Vec<String>, TotpSecret) {
     let params = TotpParams::default();
     let mut rng = SeededRandom::new(u64::from_le_bytes(
         profile.0.as_bytes()[8..].try_into().unwrap(),
@@ -47,7 +50,7 @@ async fn enrol(server: &TestServer, profile: ProfileId) -> (Totp, Vec<String>, T
     (Totp::new(&secret, params).unwrap(), codes, secret)
 }
 
-fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     OffsetDateTime::now_utc().unix_timestamp() as u64
 }
 

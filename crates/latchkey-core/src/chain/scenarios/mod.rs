@@ -299,5 +299,6 @@ pub(super) fn selector_chain(id: &str, options: &str) -> ChainDef {
     chain(id, vec![m], false)
 }
 
+mod at_least;
 mod flows;
 mod props;

@@ -39,6 +39,13 @@ pub struct ResetState {
     /// None for a decoy and for flows started before it was remembered.
     #[serde(default)]
     pub profile: Option<String>,
+    /// The chain's PIN module asks where to send (`send_method = choice`): a decoy shows the
+    /// same choice page first.
+    #[serde(default)]
+    pub pin_choice: bool,
+    /// A decoy made that choice.
+    #[serde(default)]
+    pub chosen: bool,
 }
 
 impl StoredFlow for ResetState {

@@ -19,6 +19,7 @@
 //! - A mailed link points at `/forgot/link` ([`crate::login::link`]), which loads only reset
 //!   flows; its "Continue" posts here.
 
+mod choice;
 pub mod flow;
 pub mod post_action;
 pub mod recovery;
@@ -26,6 +27,7 @@ pub mod search;
 pub mod send;
 
 use super::facts::RequestFacts;
+use super::modules::pin_page;
 use super::prompt::{Button, Field, Prompt};
 use super::state::{FLOW_LIFETIME, LoginState};
 use super::{Driven, append_cookie, chain_id, drive};
@@ -39,6 +41,7 @@ use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use choice::{chain_offers_choice, choice_prompt, decoy_page};
 use flow::ResetState;
 use latchkey_core::chain::{ModuleType, Verdict, builtin};
 use latchkey_core::repo::{AuditEvent, AuditRepo, FlowRepo};
@@ -131,9 +134,20 @@ fn after_identification(state: &ResetState) -> Prompt {
     }
 }
 
-/// The page for an engine prompt: after identification always [`after_identification`].
+/// The page for an engine prompt: after identification always [`after_identification`], or
+/// the PIN module's choice page rebuilt in this service's words.
 fn shown(state: &ResetState, prompt: Prompt) -> Prompt {
-    if state.decoy || state.login.user.is_some() {
+    if state.login.flow.in_at_least() {
+        // An `at_least` menu of verification methods, or a method's own page: shown as the
+        // module asks; the menu is the same for everyone who got this far.
+        return Prompt {
+            title: TITLE.into(),
+            ..prompt
+        };
+    }
+    if (state.decoy || state.login.user.is_some()) && pin_page::is_choice(&prompt) {
+        choice_prompt(prompt.fields)
+    } else if state.decoy || state.login.user.is_some() {
         after_identification(state)
     } else {
         Prompt {
@@ -196,6 +210,8 @@ async fn begin(
         mails_link: false,
         recovery: Default::default(),
         profile: None,
+        pin_choice: false,
+        chosen: false,
     };
     state.login.reset = true;
     let driven = drive(app, &mut state.login, None).await?;
@@ -205,6 +221,7 @@ async fn begin(
         ));
     };
     state.mails_link = chain_mails_link(&state);
+    state.pin_choice = chain_offers_choice(&state);
     let mut prompt = shown(&state, prompt);
     if let Some(fields) = search::form_fields(&config.search) {
         prompt.fields = fields;
@@ -251,8 +268,14 @@ pub async fn submit(
         return restart(&app, peer, &headers, &csrf, STALE, StatusCode::CONFLICT).await;
     }
     if loaded.state.decoy {
-        // Nobody matched: a code fails like a wrong one; anything else shows the code page.
-        if fields.get("pin").is_some_and(|p| !p.trim().is_empty()) {
+        // Nobody matched: a code fails like a wrong one; anything else shows the code page
+        // (the choice page first, until a destination is picked, when the chain asks).
+        let choosing = loaded.state.pin_choice && !loaded.state.chosen;
+        if choosing {
+            loaded.state.chosen = fields
+                .get(pin_page::SEND_TO)
+                .is_some_and(|v| latchkey_core::send_method::Leg::parse(v).is_some());
+        } else if fields.get("pin").is_some_and(|p| !p.trim().is_empty()) {
             return failed(
                 &app,
                 loaded,
@@ -268,7 +291,7 @@ pub async fn submit(
             )
             .await;
         }
-        let prompt = after_identification(&loaded.state);
+        let prompt = decoy_page(&app, &loaded.state);
         return saved(&app, &mut loaded, prompt, &csrf).await;
     }
     let driven = if loaded.state.login.user.is_none() {
@@ -316,7 +339,7 @@ pub async fn submit(
                 )
                 .await;
                 loaded.state.decoy = true;
-                let prompt = after_identification(&loaded.state);
+                let prompt = decoy_page(&app, &loaded.state);
                 return saved(&app, &mut loaded, prompt, &csrf).await;
             }
             audit(

@@ -13,15 +13,15 @@
 use super::chain_mails_link;
 use super::flow::ResetState;
 use crate::error::PageError;
-use crate::login::modules::reason;
+use crate::login::modules::{pin_page, reason};
 use crate::login::prompt::Field;
 use crate::login::state::LoginState;
 use crate::login::{Driven, chain_id, drive};
 use crate::state::AppState;
-use latchkey_core::chain::{Verdict, builtin};
+use latchkey_core::chain::{Chains, ModuleType, Verdict, builtin};
 use latchkey_core::ldap_filter::Filter;
 use latchkey_core::profile::{LoginId, Profile};
-use latchkey_core::repo::{ProfileRepo, SettingsRepo, UserClassRepo};
+use latchkey_core::repo::{AuthConfigRepo, ProfileRepo, SettingsRepo, UserClassRepo};
 use latchkey_core::sspr::{ForgottenPassword, Lookup, Query, SearchForm, entry};
 use std::collections::BTreeMap;
 
@@ -61,6 +61,29 @@ pub fn form_fields(form: &SearchForm) -> Option<Vec<Field>> {
             })
             .collect(),
     )
+}
+
+/// The reason an `emailsmspin` of a chain this service may run (`PASSWORD_RESET` or a
+/// profile's, as stored or shipped) can send a code to nobody, whoever asks: a bad setting
+/// such as `send_method`, or a channel this node cannot send on. Such a chain would deny every
+/// known person before asking anything, which would look like an unknown user's walk: a page
+/// saying a code was sent, and nothing in the audit log. (Chains that user-class policies
+/// substitute are not checked here; their module's Error outcome shows in the log.)
+async fn unusable_code_module(
+    app: &AppState,
+    config: &ForgottenPassword,
+) -> Result<Option<String>, PageError> {
+    let chains = Chains::new(app.store.chains().await?);
+    let settings = app.store.settings().await?;
+    let mut ids = vec![chain_id(builtin::PASSWORD_RESET)?];
+    ids.extend(config.profiles.iter().map(|p| p.chain.clone()));
+    ids.dedup();
+    Ok(ids
+        .iter()
+        .filter_map(|id| chains.get(id))
+        .flat_map(|def| def.modules)
+        .filter(|m| m.kind == ModuleType::EmailSmsPin)
+        .find_map(|m| pin_page::unusable(app, &settings, &m)))
 }
 
 /// Looks the submitted search form up. Found (one person whom a profile takes): the flow's
@@ -174,6 +197,14 @@ pub(super) async fn identification(
     submitted: &BTreeMap<String, String>,
 ) -> Result<Driven, PageError> {
     let config = configuration(app).await?;
+    if let Some(reason) = unusable_code_module(app, &config).await? {
+        // Before the search, for a known and an unknown user alike: nobody gets a code, and
+        // the answer does not tell them apart.
+        super::audit(app, "password.reset.failure", "", &reason).await;
+        return Err(PageError::Internal(format!(
+            "a forgotten-password chain cannot send codes: {reason}"
+        )));
+    }
     if identify(app, &config, state, submitted).await? {
         let driven = drive(app, &mut state.login, None).await?;
         if let Driven::Prompt(_) = driven {

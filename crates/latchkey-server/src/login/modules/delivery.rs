@@ -162,7 +162,17 @@ pub fn mask(medium: Medium, address: &str) -> String {
 /// which the page never shows), shaped like a real one. For email the domain is the public
 /// URL's host without its first label (`sso.example.org` → `example.org`).
 pub fn decoy_mask(medium: Medium, user: ProfileId, public_url: &url::Url) -> String {
-    let digest = TokenHash::of(&format!("latchkey decoy destination {user}"));
+    decoy_mask_keyed(
+        medium,
+        &format!("latchkey decoy destination {user}"),
+        public_url,
+    )
+}
+
+/// [`decoy_mask`] for a stable `key` other than a profile id (e.g. a user ID `/forgot`
+/// matched to nobody).
+pub fn decoy_mask_keyed(medium: Medium, key: &str, public_url: &url::Url) -> String {
+    let digest = TokenHash::of(key);
     let hex = digest.as_str().as_bytes();
     let pick = |i: usize, modulo: u8| hex.get(i).map_or(0, |b| b % modulo);
     match medium {

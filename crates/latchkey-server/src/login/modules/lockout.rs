@@ -15,8 +15,9 @@ use latchkey_core::settings::NS_AUTH;
 use time::OffsetDateTime;
 
 /// A reserved evaluation: what [`settle`] needs afterwards.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Slot {
+    key: String,
     counted: bool,
     last_chance: bool,
     max_failures: u64,
@@ -61,11 +62,36 @@ pub async fn reserve(
     Ok(match reservation {
         Reservation::Refuse => Gate::Refuse,
         Reservation::Evaluate { last_chance } => Gate::Evaluate(Slot {
+            key: LockoutPolicy::counter_key(profile.id),
             counted: module.increment_lockout,
             last_chance,
             max_failures,
         }),
     })
+}
+
+/// Like [`reserve`], for a *locked* profile that a reset flow may still verify (`allow_locked`,
+/// [`super::delivery::may_verify`]). The global counter is what locked it and would refuse
+/// every try, so these tries count on a counter of their own, with the same maximum: a locked
+/// account is never open to unbounded guessing.
+pub async fn reserve_locked(ctx: &Context<'_>, profile: &Profile) -> Result<Gate, PageError> {
+    let max_failures = match ctx.settings.u64(NS_AUTH, "MAX_USERAUTH_FAILURE") {
+        Ok(v) => v.unwrap_or(DEFAULT_MAX_FAILURES),
+        Err(e) => return Ok(Gate::Broken(error(e.to_string()))),
+    };
+    let key = format!("{}|locked-reset", LockoutPolicy::counter_key(profile.id));
+    let now = OffsetDateTime::now_utc();
+    Ok(
+        match ctx.app.store.try_increment(&key, max_failures, now).await? {
+            latchkey_core::repo::CounterAttempt::LimitReached => Gate::Refuse,
+            latchkey_core::repo::CounterAttempt::Counted { .. } => Gate::Evaluate(Slot {
+                key,
+                counted: true,
+                last_chance: false,
+                max_failures,
+            }),
+        },
+    )
 }
 
 /// Settles a reserved evaluation: a success gives the slot back; the failure of the last
@@ -80,9 +106,7 @@ pub async fn settle(
     let now = OffsetDateTime::now_utc();
     if success {
         if slot.counted {
-            store
-                .decrement(&LockoutPolicy::counter_key(profile.id), now)
-                .await?;
+            store.decrement(&slot.key, now).await?;
         }
         return Ok(());
     }

@@ -6,6 +6,7 @@
 //! module type this build does not have) is an `Error` outcome, which never allows.
 
 mod agent;
+pub mod at_least;
 mod delivery;
 pub mod device;
 mod external;
@@ -16,6 +17,7 @@ mod lockout;
 pub(crate) mod nonce;
 mod password;
 mod pin;
+pub(crate) mod pin_page;
 mod pin_settings;
 mod questions;
 mod scoreqna;
@@ -136,5 +138,6 @@ pub async fn evaluate(
         ModuleType::Pii => simple::pii(ctx, state, module, input).await?,
         ModuleType::EmailSmsPin => pin::emailsmspin(ctx, state, module, input).await?,
         ModuleType::MailNonce => nonce::mail_nonce(ctx, state, module, input).await?,
+        ModuleType::AtLeast => at_least::at_least(module),
     })
 }

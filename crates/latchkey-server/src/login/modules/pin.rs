@@ -3,8 +3,19 @@
 //! Settings: `channel` — `email`, `sms_http` (the HTTP SMS gateway) or `sms_email` (the
 //! carrier's email-to-SMS address, carrier from the `provider_attribute` attribute, default
 //! `mobileProvider`); a channel this node cannot send on is an Error outcome for everyone.
-//! `attribute` (where the address or number is; else `EMAIL_ATTRIBUTE` of the namespace; else
-//! `mail` / `mobile`), `missing` (`fail` or `ignore`) and `config`, the settings namespace with
+//! `send_method` — `email`, `sms`, `both`, `email_first`, `sms_first` or `choice`
+//! ([`latchkey_core::send_method`]; default: the leg `channel` names); text messages travel
+//! by `channel` when it names an SMS channel, else by `sms_http`; every channel a method may
+//! use must be ready, or the module is an Error for everyone. With `choice` the first page
+//! offers both masked destinations (a decoy for a missing one); picking a missing one sends
+//! nothing and can never succeed. `both` names both destinations and sends the same PIN to
+//! each that exists. The `*_first` methods name the address actually used, so on `/login`
+//! the page shows which of the two a user lacks (like the chain menu, see [`super::delivery`];
+//! `/forgot` shows no destinations). `email_attribute` / `sms_attribute` (default `mail` /
+//! `mobile`),
+//! `attribute` (where the address or number of `channel`'s leg is; else `EMAIL_ATTRIBUTE` of
+//! the namespace), `missing` (`fail` or `ignore`: with `ignore`, Ignore only when the user has
+//! no address the method could use) and `config`, the settings namespace with
 //! `MAXLIFE` (seconds, at most 10 minutes), `LENGTH`, `TRIES` and `TYPE` (`numeric`, `letters`,
 //! `alphanumeric`); a module setting of the same name in lower case wins over the row;
 //! `allow_locked` (a locked profile may be verified in a reset flow,
@@ -29,17 +40,18 @@
 
 use super::delivery::{self, Gate, Medium, Missing, RESEND, Sends};
 use super::lockout::{self, Gate as Reserved};
-use super::pin_settings::{Channel, Config, config, destination, ready};
+use super::pin_page::{Page, picked};
+use super::pin_settings::{Config, config, destination, ready_all};
 use super::{Context, IGNORE, Input, SUCCESS, Step, error, fail, reason};
 use crate::error::PageError;
-use crate::login::prompt::{Button, Field, Prompt};
 use crate::login::state::LoginState;
 use crate::os::OsRandom;
 use latchkey_core::chain::{ModuleDef, ModuleResult};
 use latchkey_core::ids::ProfileId;
-use latchkey_core::pin::{self, IssuedPin, PinCheck, PinType};
+use latchkey_core::pin::{self, IssuedPin, PinCheck};
 use latchkey_core::profile::Profile;
 use latchkey_core::repo::{CounterAttempt, CounterRepo, ProfileRepo};
+use latchkey_core::send_method::{self, Has, Leg, Plan, SendMethod};
 use latchkey_notify::MessageKind;
 use latchkey_notify::templates::Macro;
 use serde::{Deserialize, Serialize};
@@ -56,6 +68,9 @@ struct PinData {
     decoy: bool,
     /// Sends so far.
     sends: Sends,
+    /// `send_method = choice`: what the person picked (fixed for the flow once picked).
+    #[serde(default)]
+    chosen: Option<Leg>,
 }
 
 impl PinData {
@@ -101,9 +116,9 @@ pub async fn emailsmspin(
     };
     let config = match config(module, ctx.settings) {
         Ok(c) => c,
-        Err(e) => return Ok(error(e)),
+        Err(e) => return Ok(error(format!("emailsmspin (CfgId {}): {e}", module.cfg_id))),
     };
-    let carriers = match ready(ctx, config.channel) {
+    let carriers = match ready_all(ctx.app, ctx.settings, &config) {
         Ok(c) => c,
         Err(reason) => return Ok(error(reason)),
     };
@@ -114,20 +129,29 @@ pub async fn emailsmspin(
         Ok(m) => m,
         Err(e) => return Ok(error(e)),
     };
-    let destination = destination(&config, &profile, carriers.as_ref());
-    if destination.is_none() && config.missing == Missing::Ignore {
+    let legs = config.method.legs();
+    let found = |leg: Leg| {
+        legs.contains(&leg)
+            .then(|| destination(&config, leg, &profile, carriers.as_ref()))
+            .flatten()
+    };
+    let (email, sms) = (found(Leg::Email), found(Leg::Sms));
+    let has = Has {
+        email: email.is_some(),
+        sms: sms.is_some(),
+    };
+    if !has.email && !has.sms && config.missing == Missing::Ignore {
         return Ok(IGNORE);
     }
-    let medium = match config.channel {
-        Channel::Email => Medium::Email,
-        Channel::SmsEmail | Channel::SmsHttp => Medium::Phone,
-    };
-    let (target, shown) = match destination {
-        Some((to, shown)) => (Some(to).filter(|_| may), shown),
-        None => (
-            None,
-            delivery::decoy_mask(medium, user, &ctx.app.public_url),
-        ),
+    let mask = |leg: Leg| {
+        let (found, medium) = match leg {
+            Leg::Email => (&email, Medium::Email),
+            Leg::Sms => (&sms, Medium::Phone),
+        };
+        found.as_ref().map_or_else(
+            || delivery::decoy_mask(medium, user, &ctx.app.public_url),
+            |(_, shown)| shown.clone(),
+        )
     };
     let mut data = state
         .module_data::<PinData>(module.cfg_id)
@@ -137,7 +161,32 @@ pub async fn emailsmspin(
             pin: None,
             decoy: true,
             sends: Sends::default(),
+            chosen: None,
         });
+    if config.method == SendMethod::Choice && data.chosen.is_none() {
+        data.chosen = picked(input);
+    }
+    let (shown, targets) = match send_method::plan(config.method, has, data.chosen) {
+        Plan::Ask => {
+            let page = Page {
+                shown: "",
+                config: &config,
+                username: &state.typed,
+            };
+            let step = page.choose(&mask(Leg::Email), &mask(Leg::Sms));
+            state.set_module_data(module.cfg_id, &data)?;
+            return Ok(step);
+        }
+        Plan::Send { shown, send } => {
+            let shown: Vec<String> = shown.into_iter().map(mask).collect();
+            let to = |leg: &Leg| match leg {
+                Leg::Email => email.as_ref().map(|(to, _)| to.clone()),
+                Leg::Sms => sms.as_ref().map(|(to, _)| to.clone()),
+            };
+            let targets: Vec<String> = send.iter().filter_map(to).filter(|_| may).collect();
+            (shown.join(", "), targets)
+        }
+    };
     let now = OffsetDateTime::now_utc();
     let page = Page {
         shown: &shown,
@@ -149,7 +198,7 @@ pub async fn emailsmspin(
         Request::Show if data.live(now) => page.ask(&format!("Enter the PIN we sent to {shown}.")),
         Request::Show | Request::Resend => {
             let lang = state.param("LANG");
-            let sent = send(ctx, &config, &mut data, &profile, target, lang, now).await?;
+            let sent = send(ctx, &config, &mut data, &profile, targets, lang, now).await?;
             page.ask(&page.after_send(sent, data.live(now)))
         }
         Request::Check(typed) => {
@@ -172,7 +221,7 @@ async fn send(
     config: &Config,
     data: &mut PinData,
     profile: &Profile,
-    target: Option<String>,
+    targets: Vec<String>,
     lang: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<Gate, PageError> {
@@ -182,9 +231,10 @@ async fn send(
     }
     let (secret, issued) = pin::issue(&config.pin, now, &mut OsRandom);
     data.pin = Some(issued);
-    data.decoy = target.is_none();
+    data.decoy = targets.is_empty();
     data.sends.record(now);
-    if let Some(to) = target {
+    // The same PIN to every destination (`both`).
+    for to in targets {
         delivery::send(
             ctx,
             lang,
@@ -259,64 +309,4 @@ async fn check(
         )),
         other => Step::Done(ModuleResult::Outcome(other.resolved())),
     })
-}
-
-/// The pages of the step (the same for every user, decoy or not).
-struct Page<'a> {
-    shown: &'a str,
-    config: &'a Config,
-    username: &'a str,
-}
-
-impl Page<'_> {
-    /// Before anything is sent (a flow not stored yet).
-    fn offer(&self) -> Step {
-        Step::Ask(Prompt {
-            title: "Sign in with a PIN".into(),
-            intro: format!("We will send a one-time PIN to {}.", self.shown),
-            submit: "Send the PIN".into(),
-            username: self.username.to_owned(),
-            ..Prompt::default()
-        })
-    }
-
-    fn after_send(&self, gate: Gate, live: bool) -> String {
-        let enter = if live {
-            format!("Enter the PIN we sent to {}.", self.shown)
-        } else {
-            "The last PIN can no longer be used.".to_owned()
-        };
-        match gate {
-            Gate::Go => format!(
-                "We sent a PIN to {}. It works once, within {}.",
-                self.shown,
-                delivery::validity(self.config.pin.expiry())
-            ),
-            Gate::Wait(seconds) => {
-                format!("{enter} A new PIN can be sent in {seconds} seconds.")
-            }
-            Gate::Exhausted => {
-                format!("{enter} No more PINs can be sent right now; start again later.")
-            }
-        }
-    }
-
-    fn ask(&self, intro: &str) -> Step {
-        let mut field = Field::code("pin", "PIN");
-        if self.config.pin.kind() != PinType::Numeric {
-            field.inputmode = "";
-        }
-        Step::Ask(Prompt {
-            title: "Enter your PIN".into(),
-            intro: intro.to_owned(),
-            fields: vec![field],
-            submit: "Sign in".into(),
-            username: self.username.to_owned(),
-            secondary: Some(Button {
-                name: RESEND.into(),
-                label: "Send a new PIN".into(),
-            }),
-            ..Prompt::default()
-        })
-    }
 }

@@ -1,11 +1,12 @@
-//! The settings of `emailsmspin` and where its PIN goes: the channel, the address or number,
-//! and whether this node can send on the channel at all.
+//! The settings of `emailsmspin` and where its PIN goes: the send method and channels, the
+//! address or number, and whether this node can send on the channels at all.
 
-use super::Context;
 use super::delivery::{self, Medium, Missing};
+use crate::state::AppState;
 use latchkey_core::chain::{ChainDef, ModuleDef};
 use latchkey_core::pin::{self, PinSettings, PinType};
 use latchkey_core::profile::Profile;
+use latchkey_core::send_method::{Leg, SendMethod};
 use latchkey_core::settings::Settings;
 use latchkey_notify::{CarrierTable, Courier, PhoneNumber, Recipient, SMS_EMAIL_NAMESPACE};
 use time::Duration;
@@ -27,10 +28,14 @@ pub enum Channel {
 /// The module's settings, validated.
 #[derive(Debug)]
 pub struct Config {
-    /// How it travels.
-    pub channel: Channel,
-    /// Where the address or number is.
-    pub attribute: String,
+    /// Which of the two channels (`send_method`; by default the one `channel` names).
+    pub method: SendMethod,
+    /// How a text message travels (`channel` when it names one, else `sms_http`).
+    pub sms_channel: Channel,
+    /// Where the email address is.
+    pub email_attribute: String,
+    /// Where the mobile number is.
+    pub sms_attribute: String,
     /// `sms_email`: the attribute naming the user's mobile carrier.
     pub provider_attribute: String,
     /// Users without an address.
@@ -51,15 +56,27 @@ pub fn config(module: &ModuleDef, settings: &Settings) -> Result<Config, String>
             ));
         }
     };
-    let default_attribute = if channel == Channel::Email {
-        "mail"
-    } else {
-        "mobile"
+    let method = match ChainDef::setting(module, "send_method") {
+        Some(v) => SendMethod::parse(v).map_err(|e| e.to_string())?,
+        None if channel == Channel::Email => SendMethod::Email,
+        None => SendMethod::Sms,
     };
-    let attribute = ChainDef::setting(module, "attribute")
-        .or_else(|| delivery::setting(module, settings, "EMAIL_ATTRIBUTE"))
-        .unwrap_or(default_attribute)
-        .to_owned();
+    let sms_channel = if channel == Channel::Email {
+        Channel::SmsHttp
+    } else {
+        channel
+    };
+    // `attribute` (or the namespace's EMAIL_ATTRIBUTE) is the address of `channel`'s leg.
+    let legacy = ChainDef::setting(module, "attribute")
+        .or_else(|| delivery::setting(module, settings, "EMAIL_ATTRIBUTE"));
+    let attribute = |key: &str, own: bool, default: &str| {
+        ChainDef::setting(module, key)
+            .or(legacy.filter(|_| own))
+            .unwrap_or(default)
+            .to_owned()
+    };
+    let email_attribute = attribute("email_attribute", channel == Channel::Email, "mail");
+    let sms_attribute = attribute("sms_attribute", channel != Channel::Email, "mobile");
     let number = |key: &str| delivery::number(module, settings, key);
     let length = match number("LENGTH")? {
         None => pin::DEFAULT_LENGTH,
@@ -97,8 +114,10 @@ pub fn config(module: &ModuleDef, settings: &Settings) -> Result<Config, String>
         .unwrap_or("mobileProvider")
         .to_owned();
     Ok(Config {
-        channel,
-        attribute,
+        method,
+        sms_channel,
+        email_attribute,
+        sms_attribute,
         provider_attribute,
         missing: Missing::of(module)?,
         pin,
@@ -108,10 +127,13 @@ pub fn config(module: &ModuleDef, settings: &Settings) -> Result<Config, String>
 /// Whether this node can deliver on `channel` at all (an Error outcome otherwise, the same
 /// for every user).
 /// `sms_email` gets the carrier table it will be sent with.
-pub fn ready(ctx: &Context<'_>, channel: Channel) -> Result<Option<CarrierTable>, &'static str> {
-    let mail = ctx.app.mailer.is_enabled();
-    let rows = ctx
-        .settings
+pub fn ready(
+    app: &AppState,
+    settings: &Settings,
+    channel: Channel,
+) -> Result<Option<CarrierTable>, &'static str> {
+    let mail = app.mailer.is_enabled();
+    let rows = settings
         .rows()
         .iter()
         .map(|r| (r.namespace.as_str(), r.setting.as_str(), r.value.as_str()));
@@ -127,8 +149,8 @@ pub fn ready(ctx: &Context<'_>, channel: Channel) -> Result<Option<CarrierTable>
                 .map_err(|_| SMS_NOT_CONFIGURED)
         }
         // The demo outbox records text messages too.
-        Channel::SmsHttp if ctx.app.outbox().is_some() => Ok(None),
-        Channel::SmsHttp => match Courier::from_settings(ctx.app.mailer.clone(), rows) {
+        Channel::SmsHttp if app.outbox().is_some() => Ok(None),
+        Channel::SmsHttp => match Courier::from_settings(app.mailer.clone(), rows) {
             Ok(c) if c.sms_gateway().is_some() => Ok(None),
             _ => Err(SMS_NOT_CONFIGURED),
         },
@@ -136,17 +158,53 @@ pub fn ready(ctx: &Context<'_>, channel: Channel) -> Result<Option<CarrierTable>
     }
 }
 
-/// Where the PIN goes (the outgoing recipient) and how the page shows it; None when the
-/// user has no usable value (no address, a number that does not parse, no known carrier).
+/// Whether this node can deliver on every channel of the send method (an Error outcome
+/// otherwise, the same for every user); the carrier table when text messages go by email.
+pub fn ready_all(
+    app: &AppState,
+    settings: &Settings,
+    config: &Config,
+) -> Result<Option<CarrierTable>, &'static str> {
+    let mut carriers = None;
+    for leg in config.method.legs() {
+        let channel = match leg {
+            Leg::Email => Channel::Email,
+            Leg::Sms => config.sms_channel,
+        };
+        if let Some(table) = ready(app, settings, channel)? {
+            carriers = Some(table);
+        }
+    }
+    Ok(carriers)
+}
+
+/// Why `module` (an `emailsmspin`) can send a code to nobody, whoever asks: its settings do not
+/// check, or this node cannot send on a channel its method may use. The reason names the
+/// module, as its Error outcome does.
+pub fn unusable(app: &AppState, settings: &Settings, module: &ModuleDef) -> Option<String> {
+    let named = |e: &dyn std::fmt::Display| format!("emailsmspin (CfgId {}): {e}", module.cfg_id);
+    match config(module, settings) {
+        Err(e) => Some(named(&e)),
+        Ok(config) => ready_all(app, settings, &config).err().map(|e| named(&e)),
+    }
+}
+
+/// Where the PIN goes on `leg` (the outgoing recipient) and how the page shows it; None when
+/// the user has no usable value (no address, a number that does not parse, no known carrier).
 pub fn destination(
     config: &Config,
+    leg: Leg,
     profile: &Profile,
     carriers: Option<&CarrierTable>,
 ) -> Option<(String, String)> {
-    let raw = delivery::address(profile, &config.attribute)?;
-    match config.channel {
-        Channel::Email => Some((raw.clone(), delivery::mask(Medium::Email, &raw))),
-        Channel::SmsHttp | Channel::SmsEmail => {
+    let attribute = match leg {
+        Leg::Email => &config.email_attribute,
+        Leg::Sms => &config.sms_attribute,
+    };
+    let raw = delivery::address(profile, attribute)?;
+    match leg {
+        Leg::Email => Some((raw.clone(), delivery::mask(Medium::Email, &raw))),
+        Leg::Sms => {
             let number = PhoneNumber::parse(&raw).ok()?;
             let carrier = match carriers {
                 Some(table) => {

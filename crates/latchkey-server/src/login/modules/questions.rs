@@ -13,7 +13,12 @@
 //! drawn and persisted the same way from every pre-defined question, and checked against a decoy
 //! hash, so the page, its fields, the time taken and the lockout counter are the same as for a
 //! person who enrolled and answered wrongly.
+//!
+//! `allow_locked = true`: in a password-reset flow a *locked* profile may still be verified
+//! ([`delivery::may_verify`]), its tries counted by [`lockout::reserve_locked`]; otherwise a
+//! locked profile never passes.
 
+use super::delivery;
 use super::lockout::{self, Gate};
 use super::{Context, Input, Step, error, fail, reason};
 use crate::error::PageError;
@@ -214,7 +219,10 @@ pub async fn response(
     let Some(user) = state.user else {
         return Ok(error("the response module needs an identified user"));
     };
-    let settings = match DrawSettings::parse(&module.settings) {
+    // `allow_locked` is this module's own (see above), not a drawing setting.
+    let mut draw_settings = module.settings.clone();
+    draw_settings.remove("allow_locked");
+    let settings = match DrawSettings::parse(&draw_settings) {
         Ok(s) => s,
         Err(e) => return Ok(done(e.resolved())),
     };
@@ -247,7 +255,7 @@ pub async fn response(
             enrolment,
             version,
         };
-        return answer(ctx, module, user, checked, settings, catalogue).await;
+        return answer(ctx, state, module, checked, settings, catalogue).await;
     }
     let enrolment = stored.map(|s| s.enrolment).unwrap_or_default();
     let (sample, enrolment, decoy_used) = match draw(store, user, &enrolment, &plan).await? {
@@ -287,18 +295,31 @@ struct Checked {
 
 async fn answer(
     ctx: &Context<'_>,
+    state: &LoginState,
     module: &ModuleDef,
-    user: ProfileId,
     checked: Checked,
     settings: DrawSettings,
     catalogue: Catalogue,
 ) -> Result<Step, PageError> {
     let store = &ctx.app.store;
+    let Some(user) = state.user else {
+        return Ok(error("the response module needs an identified user"));
+    };
     let Some(profile) = store.profile_by_id(user).await? else {
         return Ok(error("the identified profile no longer exists"));
     };
     let params = ctx.app.directory.params();
-    let slot = match lockout::reserve(ctx, module, &profile).await? {
+    // `allow_locked`: a locked profile may be verified in a reset flow, on its own counter.
+    let locked_ok = match delivery::may_verify(state, module, &profile) {
+        Ok(may) => profile.locked && may,
+        Err(e) => return Ok(error(e)),
+    };
+    let gate = if locked_ok {
+        lockout::reserve_locked(ctx, &profile).await?
+    } else {
+        lockout::reserve(ctx, module, &profile).await?
+    };
+    let slot = match gate {
         Gate::Broken(step) => return Ok(step),
         Gate::Evaluate(slot) => slot,
         Gate::Refuse => {
@@ -330,7 +351,8 @@ async fn answer(
     let (outcome, fresh) =
         off_thread(move || verify(params, &settings, &catalogue, &sample, &posted, &checking))
             .await?;
-    let success = outcome.resolved == Resolved::Success && profile.may_authenticate();
+    let success =
+        outcome.resolved == Resolved::Success && (profile.may_authenticate() || locked_ok);
     let settled = match outcome.resolved {
         Resolved::Success | Resolved::Fail(_) => success,
         // Not the person's failure (settings, a stale sample): the slot is given back.

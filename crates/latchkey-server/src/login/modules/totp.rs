@@ -8,8 +8,11 @@
 //! deleting its hash. Both count against the lockout counter like a password.
 //!
 //! Settings: `missing = fail | ignore` — what a person without an enrolment gets (default
-//! fail: a chain that asks for TOTP does not let the unenrolled through).
+//! fail: a chain that asks for TOTP does not let the unenrolled through); `allow_locked` — a
+//! *locked* profile may be verified in a password-reset flow ([`delivery::may_verify`]), its
+//! tries counted by [`lockout::reserve_locked`]. Otherwise a locked profile never passes.
 
+use super::delivery;
 use super::lockout::{self, Gate};
 use super::simple::{identified, ignore_missing};
 use super::{Context, IGNORE, Input, SUCCESS, Step, error, fail, reason};
@@ -53,6 +56,14 @@ pub async fn totp(
     let Some(enrolment) = ctx.app.store.totp_enrolment(profile.id).await? else {
         return Ok(match ignore_missing(module) {
             Ok(true) => IGNORE,
+            // A method of an `at_least` menu: the page must not tell who enrolled, so the
+            // unenrolled are asked too, and fail like a wrong code.
+            Ok(false)
+                if state.flow.can_leave_method()
+                    && input.and_then(|i| i.field("code")).is_none() =>
+            {
+                ask()
+            }
             Ok(false) => fail("no authenticator enrolled"),
             Err(e) => error(e),
         });
@@ -60,7 +71,16 @@ pub async fn totp(
     let Some(code) = input.and_then(|i| i.field("code")) else {
         return Ok(ask());
     };
-    match lockout::reserve(ctx, module, &profile).await? {
+    let may = match delivery::may_verify(state, module, &profile) {
+        Ok(may) => may,
+        Err(e) => return Ok(error(e)),
+    };
+    let gate = if profile.locked && may {
+        lockout::reserve_locked(ctx, &profile).await?
+    } else {
+        lockout::reserve(ctx, module, &profile).await?
+    };
+    match gate {
         Gate::Broken(step) => Ok(step),
         Gate::Refuse => Ok(fail(reason::LOCKED_OUT)),
         Gate::Evaluate(slot) => {
@@ -72,6 +92,7 @@ pub async fn totp(
             let ok = matches!(verdict, Verdict::Accepted);
             lockout::settle(ctx, slot, &profile, ok).await?;
             Ok(match verdict {
+                Verdict::Accepted if profile.locked && !may => fail(reason::LOCKED_OUT),
                 Verdict::Accepted => SUCCESS,
                 Verdict::Refused(why) => fail(why),
                 Verdict::Broken(why) => error(why),
