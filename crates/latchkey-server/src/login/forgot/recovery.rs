@@ -213,30 +213,19 @@ pub async fn submit(
     // A password the person chose is not expired.
     crate::pages::expired::clear(&app, profile.id).await?;
     let now = OffsetDateTime::now_utc();
-    let unlocked = unlock(&app, &profile).await?;
-    let sessions_ended = app.store.delete_sessions_of(profile.id, None).await?;
-    let tokens_revoked = app.store.revoke_tokens_of(profile.id, now).await?;
-    let detail = serde_json::json!({
-        "sessions_ended": sessions_ended,
-        "tokens_revoked": tokens_revoked,
-        "unlocked": unlocked,
-        "typed": typed,
-        "mode": "set",
-    })
-    .to_string();
-    audit(&app, &profile, "password.reset", detail).await;
+    let unlocked = close_out(&app, &profile, "password.reset", &typed, Some("set"), now).await?;
     notify(&app, &profile, &headers, now, MessageKind::PasswordChanged);
     post_action::fire(&app, &profile, sspr_profile, Action::Reset, now);
-    let mut response = html(&DonePage {
-        tr: crate::i18n::Tr::current(),
-        unlocked,
-        kept_password: false,
-        sent: false,
-        expired: false,
-    })?
-    .into_response();
-    super::append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Flow)));
-    Ok(response)
+    done(
+        &app,
+        &DonePage {
+            tr: crate::i18n::Tr::current(),
+            unlocked,
+            kept_password: false,
+            sent: false,
+            expired: false,
+        },
+    )
 }
 
 /// "Unlock my account and keep my password": only for a profile [`unlock_offered`] allows;
@@ -260,27 +249,51 @@ async fn unlock_only(
         return Err(PageError::Forbidden(REFUSED.into()));
     }
     let now = OffsetDateTime::now_utc();
+    let unlocked = close_out(app, profile, "account.unlock", &typed, None, now).await?;
+    notify(app, profile, headers, now, MessageKind::AccountUnlocked);
+    post_action::fire(app, profile, sspr_profile, Action::Unlock, now);
+    done(
+        app,
+        &DonePage {
+            tr: crate::i18n::Tr::current(),
+            unlocked,
+            kept_password: true,
+            sent: false,
+            expired: false,
+        },
+    )
+}
+
+/// What ends every successful recovery, in order: the account unlocked, every session of the
+/// person ended, their outstanding tokens spent, and the audit entry `action` (with the reset's
+/// `mode` when it is one). True when the account was locked.
+pub(super) async fn close_out(
+    app: &AppState,
+    profile: &Profile,
+    action: &str,
+    typed: &str,
+    mode: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<bool, PageError> {
     let unlocked = unlock(app, profile).await?;
     let sessions_ended = app.store.delete_sessions_of(profile.id, None).await?;
     let tokens_revoked = app.store.revoke_tokens_of(profile.id, now).await?;
-    let detail = serde_json::json!({
+    let mut detail = serde_json::json!({
         "sessions_ended": sessions_ended,
         "tokens_revoked": tokens_revoked,
         "unlocked": unlocked,
         "typed": typed,
-    })
-    .to_string();
-    audit(app, profile, "account.unlock", detail).await;
-    notify(app, profile, headers, now, MessageKind::AccountUnlocked);
-    post_action::fire(app, profile, sspr_profile, Action::Unlock, now);
-    let mut response = html(&DonePage {
-        tr: crate::i18n::Tr::current(),
-        unlocked,
-        kept_password: true,
-        sent: false,
-        expired: false,
-    })?
-    .into_response();
+    });
+    if let (Some(mode), Some(fields)) = (mode, detail.as_object_mut()) {
+        fields.insert("mode".into(), mode.into());
+    }
+    audit(app, profile, action, detail.to_string()).await;
+    Ok(unlocked)
+}
+
+/// The last page of a recovery; the flow cookie goes with it.
+pub(super) fn done(app: &AppState, page: &DonePage) -> Result<Response, PageError> {
+    let mut response = html(page)?.into_response();
     super::append_cookie(&mut response, Some(app.cookies.clear(CookieKind::Flow)));
     Ok(response)
 }

@@ -23,10 +23,10 @@
 //! audit log or in an error. No one is signed in.
 
 use super::flow;
-use super::recovery::{DonePage, REFUSED, unlock, unlock_offered};
+use super::recovery::{DonePage, REFUSED, close_out, done, unlock_offered};
 use crate::error::PageError;
 use crate::os::OsRandom;
-use crate::pages::change_password::{self, audit, judge, policy};
+use crate::pages::change_password::{self, judge, policy};
 use crate::pages::html;
 use crate::security::csrf_token;
 use crate::state::AppState;
@@ -36,7 +36,7 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::mpr::generate::generate;
 use latchkey_core::password_policy::{PasswordPolicy, normalise};
 use latchkey_core::profile::Profile;
-use latchkey_core::repo::{SessionRepo, SettingsRepo, TokenRepo};
+use latchkey_core::repo::SettingsRepo;
 use latchkey_core::secret::Password;
 use latchkey_core::settings::Settings;
 use latchkey_core::sspr::RecoveryMode;
@@ -110,33 +110,27 @@ pub(super) async fn submit(
         .await?;
     crate::pages::expired::mark(app, profile.id, mode.expires()).await?;
     let now = OffsetDateTime::now_utc();
-    let unlocked = unlock(app, profile).await?;
-    let sessions_ended = app.store.delete_sessions_of(profile.id, None).await?;
-    let tokens_revoked = app.store.revoke_tokens_of(profile.id, now).await?;
-    let detail = serde_json::json!({
-        "sessions_ended": sessions_ended,
-        "tokens_revoked": tokens_revoked,
-        "unlocked": unlocked,
-        "typed": typed,
-        "mode": mode.as_str(),
-    })
-    .to_string();
-    audit(app, profile, "password.reset", detail).await;
+    let unlocked = close_out(
+        app,
+        profile,
+        "password.reset",
+        &typed,
+        Some(mode.as_str()),
+        now,
+    )
+    .await?;
     mail(app, profile, to, &password, headers, now);
     super::post_action::fire(app, profile, sspr_profile, Action::Reset, now);
-    let mut response = html(&DonePage {
-        tr: crate::i18n::Tr::current(),
-        unlocked,
-        kept_password: false,
-        sent: true,
-        expired: mode.expires(),
-    })?
-    .into_response();
-    super::append_cookie(
-        &mut response,
-        Some(app.cookies.clear(crate::cookies::CookieKind::Flow)),
-    );
-    Ok(response)
+    done(
+        app,
+        &DonePage {
+            tr: crate::i18n::Tr::current(),
+            unlocked,
+            kept_password: false,
+            sent: true,
+            expired: mode.expires(),
+        },
+    )
 }
 
 /// A new password the effective policy accepts (see the module docs).
