@@ -225,8 +225,9 @@ on_both_dbs!(one_worker_with_ten_in_flight_throughput, |db| {
     );
 });
 
-/// A gateway that answers 400 for numbers ending in 400 and 503 otherwise; counts requests.
-async fn refusing_gateway() -> (u16, Arc<Mutex<Vec<String>>>) {
+/// A loopback SMS gateway recording the request line of every call and answering each with
+/// the status `answer` gives for that line.
+pub(crate) async fn recording_gateway(answer: fn(&str) -> u16) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -236,11 +237,7 @@ async fn refusing_gateway() -> (u16, Arc<Mutex<Vec<String>>>) {
             let (read, mut write) = stream.into_split();
             let mut line = String::new();
             BufReader::new(read).read_line(&mut line).await.unwrap();
-            let status = if line.contains("400 HTTP") || line.contains("400&") {
-                400
-            } else {
-                503
-            };
+            let status = answer(&line);
             log.lock().unwrap().push(line);
             let answer =
                 format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
@@ -248,6 +245,18 @@ async fn refusing_gateway() -> (u16, Arc<Mutex<Vec<String>>>) {
         }
     });
     (port, seen)
+}
+
+/// A gateway that answers 400 for numbers ending in 400 and 503 otherwise; counts requests.
+async fn refusing_gateway() -> (u16, Arc<Mutex<Vec<String>>>) {
+    recording_gateway(|line| {
+        if line.contains("400 HTTP") || line.contains("400&") {
+            400
+        } else {
+            503
+        }
+    })
+    .await
 }
 
 on_both_dbs!(

@@ -12,7 +12,6 @@ use latchkey_core::repo::{AuditRepo, AuthConfigRepo, ProfileRepo};
 use latchkey_testkit::{Database, SmtpSink, TestServer};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const CODE: usize = 6;
 const NEW: &str = "violet tractor umbrella 42";
@@ -22,24 +21,6 @@ struct Rig {
     server: TestServer,
     sink: Arc<SmtpSink>,
     texts: Arc<Mutex<Vec<String>>>,
-}
-
-async fn gateway() -> (u16, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let (read, mut write) = stream.into_split();
-            let mut line = String::new();
-            BufReader::new(read).read_line(&mut line).await.unwrap();
-            log.lock().unwrap().push(line);
-            let ok = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
-            let _ = write.write_all(ok.as_bytes()).await;
-        }
-    });
-    (port, seen)
 }
 
 async fn rig(db: Database, method: &str) -> Rig {
@@ -54,7 +35,7 @@ async fn rig(db: Database, method: &str) -> Rig {
     // The gateway is configured after the server started (its database only exists then):
     // the module sees it at once, and so does the queue worker (it reads the settings again
     // when a message fails for a configuration reason, see `outgoing` tests).
-    let (port, texts) = gateway().await;
+    let (port, texts) = crate::outgoing::recording_gateway(|_| 200).await;
     let url = format!("http://127.0.0.1:{port}/send?to={{to}}&message={{message}}");
     set(&server, "SMS_HTTP_GATEWAY", "URL", &url).await;
     set(&server, "SMS_HTTP_GATEWAY", "METHOD", "GET").await;
