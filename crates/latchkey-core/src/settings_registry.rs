@@ -106,6 +106,15 @@ pub const KNOWN: &[KnownSetting] = &[
         "write an onboarding report",
     ),
     known(
+        crate::target::sync::NS_PASSWORD_SYNC,
+        crate::target::sync::TARGETS,
+        true,
+        ValueKind::Name,
+        None,
+        "a target system where a person's own password change or self-service reset is also set \
+         (their associated account there; one row per target, set in this order)",
+    ),
+    known(
         NS_RESET,
         "TARGETS",
         true,
@@ -398,5 +407,13 @@ pub const KNOWN: &[KnownSetting] = &[
         ValueKind::Text,
         None,
         "`PROFILE GET|POST|PUT URL [JSON_BODY]`: a webhook called in the background after a reset or unlock of the profile succeeded (one row per call); https:// (http:// only to a loopback host); macros %login% %name% %mail% %profile% %action% (reset|unlock) %time% (RFC 3339), percent-encoded in the URL after the host and JSON-escaped inside the body's strings; a POST/PUT without a body sends login, profile, action and time; no macro carries a password or token",
+    ),
+    known(
+        crate::sspr::NS_FORGOTTEN_PASSWORD,
+        "POST_ACTION_ATTRIBUTE",
+        true,
+        ValueKind::Text,
+        None,
+        "`PROFILE TARGET ATTRIBUTE VALUE`: after a reset or unlock of the profile succeeded, ATTRIBUTE of the person's account on TARGET is replaced by VALUE (the rest of the row) in the background (one row per write; a person without an account there is skipped); macros %login% %name% %mail% %profile% %action% (reset|unlock) %time% (RFC 3339), put in as-is; never a password, lockout or account-control attribute (userPassword, unicodePwd, pwd*, lockoutTime, userAccountControl)",
     ),
 ];

@@ -43,6 +43,9 @@ pub struct Inner {
     /// The password blocklist (shipped list plus the operator's `PASSWORD_POLICY
     /// BLOCKLIST_FILE`), built once on first use ([`crate::pages::change_password::blocklist`]).
     pub password_blocklist: tokio::sync::OnceCell<Arc<latchkey_core::password_policy::Blocklist>>,
+    /// Target connectors of this node (pooled connections per target), rebuilt when a
+    /// target's definition changes.
+    pub connectors: latchkey_targets::cache::Connectors,
 }
 
 impl Inner {
@@ -114,6 +117,7 @@ impl AppState {
             mailer,
             master_key,
             password_blocklist: tokio::sync::OnceCell::new(),
+            connectors: latchkey_targets::cache::Connectors::new(),
         })))
     }
 }

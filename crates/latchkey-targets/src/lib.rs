@@ -135,4 +135,13 @@ impl TargetConnector for Connector {
     async fn expire(&self, account: &str) -> TargetResult<()> {
         delegate!(self, t => t.expire(account))
     }
+
+    async fn replace_attribute(
+        &self,
+        account: &str,
+        attribute: &str,
+        value: &str,
+    ) -> TargetResult<()> {
+        delegate!(self, t => t.replace_attribute(account, attribute, value))
+    }
 }

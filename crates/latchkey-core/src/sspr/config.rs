@@ -9,6 +9,7 @@
 //! | `CHAIN` | repeatable | `PROFILE CHAIN_ID`: the chain the profile's people go through |
 //! | `RECOVERY_MODE` | repeatable | `PROFILE set\|send\|send_expired`: how the reset ends (default `set`) |
 //! | `POST_ACTION_WEBHOOK` | repeatable | `PROFILE METHOD URL [JSON_BODY]`: a webhook called after a reset or unlock ([`super::post_action`]); several rows, several calls |
+//! | `POST_ACTION_ATTRIBUTE` | repeatable | `PROFILE TARGET ATTRIBUTE VALUE`: an attribute of the person's account on `TARGET` replaced after a reset or unlock ([`super::post_attribute`]) |
 //! | `SEARCH_FIELDS` | repeatable | `NAME required\|optional LABEL…`: one form field per row |
 //! | `SEARCH_FILTER` | one | the search filter template, `%NAME%` for each field's value |
 //!
@@ -17,6 +18,7 @@
 //! Without `SEARCH_FIELDS`/`SEARCH_FILTER` (they go together) the form asks for the user ID.
 
 use super::post_action::{PostActionError, Webhook};
+use super::post_attribute::{AttributeWrite, AttributeWriteError};
 use super::recovery::RecoveryModeError;
 use super::{DEFAULT_PROFILE, ForgottenPassword, Lookup, ResetProfile, SearchField, SearchForm};
 use crate::chain::{ChainId, builtin};
@@ -84,6 +86,14 @@ pub enum ConfigError {
         profile: String,
         /// What is wrong.
         error: PostActionError,
+    },
+    /// A post-action attribute row is not usable.
+    #[error("{NS_FORGOTTEN_PASSWORD}/POST_ACTION_ATTRIBUTE for profile {profile}: {error}")]
+    PostActionAttribute {
+        /// The profile.
+        profile: String,
+        /// What is wrong.
+        error: AttributeWriteError,
     },
     /// A search field row is not usable.
     #[error("{NS_FORGOTTEN_PASSWORD}/SEARCH_FIELDS {value:?}: {problem}")]
@@ -176,26 +186,38 @@ impl ForgottenPassword {
     }
 }
 
-/// `POST_ACTION_WEBHOOK` rows, in order, onto their profiles (any number per profile).
+/// `POST_ACTION_WEBHOOK` and `POST_ACTION_ATTRIBUTE` rows, in order, onto their profiles (any
+/// number per profile).
 fn post_actions(settings: &Settings, profiles: &mut [ResetProfile]) -> Result<(), ConfigError> {
-    const SETTING: &str = "POST_ACTION_WEBHOOK";
-    for value in rows(settings, SETTING)? {
-        let (profile, rest) = split_profile(SETTING, &value)?;
-        let Some(target) = profiles
-            .iter_mut()
-            .find(|p| p.name.eq_ignore_ascii_case(profile))
-        else {
-            return Err(ConfigError::UnknownProfile {
-                setting: SETTING,
-                value: value.clone(),
-                profile: profile.to_owned(),
-            });
-        };
-        let hook = Webhook::parse(rest).map_err(|error| ConfigError::PostAction {
-            profile: target.name.clone(),
-            error,
-        })?;
-        target.webhooks.push(hook);
+    for setting in ["POST_ACTION_WEBHOOK", "POST_ACTION_ATTRIBUTE"] {
+        for value in rows(settings, setting)? {
+            let (profile, rest) = split_profile(setting, &value)?;
+            let Some(target) = profiles
+                .iter_mut()
+                .find(|p| p.name.eq_ignore_ascii_case(profile))
+            else {
+                return Err(ConfigError::UnknownProfile {
+                    setting,
+                    value: value.clone(),
+                    profile: profile.to_owned(),
+                });
+            };
+            if setting == "POST_ACTION_WEBHOOK" {
+                let hook = Webhook::parse(rest).map_err(|error| ConfigError::PostAction {
+                    profile: target.name.clone(),
+                    error,
+                })?;
+                target.webhooks.push(hook);
+            } else {
+                let write = AttributeWrite::parse(rest).map_err(|error| {
+                    ConfigError::PostActionAttribute {
+                        profile: target.name.clone(),
+                        error,
+                    }
+                })?;
+                target.attribute_writes.push(write);
+            }
+        }
     }
     Ok(())
 }

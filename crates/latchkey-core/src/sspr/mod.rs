@@ -20,6 +20,7 @@
 
 pub mod config;
 pub mod post_action;
+pub mod post_attribute;
 pub mod recovery;
 
 use crate::chain::ChainId;
@@ -30,6 +31,7 @@ use std::collections::BTreeMap;
 
 pub use config::{ConfigError, NS_FORGOTTEN_PASSWORD};
 pub use post_action::Webhook;
+pub use post_attribute::AttributeWrite;
 pub use recovery::RecoveryMode;
 
 /// The profile used when none is configured.
@@ -97,6 +99,9 @@ pub struct ResetProfile {
     pub recovery: RecoveryMode,
     /// Called after a reset or unlock of this profile succeeded ([`post_action`]).
     pub webhooks: Vec<Webhook>,
+    /// Attributes written on the person's accounts after a reset or unlock of this profile
+    /// succeeded ([`post_attribute`]).
+    pub attribute_writes: Vec<AttributeWrite>,
 }
 
 /// The whole forgotten-password configuration.
@@ -246,6 +251,7 @@ impl ResetProfile {
             chain,
             recovery: RecoveryMode::Set,
             webhooks: Vec::new(),
+            attribute_writes: Vec::new(),
         }
     }
 

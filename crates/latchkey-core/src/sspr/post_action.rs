@@ -250,8 +250,13 @@ fn pieces(text: &str) -> Result<(Vec<Piece<'_>>, Option<usize>), PostActionError
     Ok((out, first))
 }
 
-/// `text` with every macro replaced by `encode(value)`.
-fn substitute(
+/// Checks that every `%word%` of `text` is a macro (shared with [`super::post_attribute`]).
+pub(super) fn check_macros(text: &str) -> Result<(), PostActionError> {
+    pieces(text).map(drop)
+}
+
+/// `text` with every macro replaced by `encode(value)` (shared with [`super::post_attribute`]).
+pub(super) fn substitute(
     text: &str,
     facts: &Facts,
     encode: impl Fn(&str) -> String,

@@ -36,6 +36,20 @@ pub enum RefusalKind {
 }
 
 impl RefusalKind {
+    /// A short stable name (`too_short`, `in_history`, …), as serialized.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::TooShort => "too_short",
+            Self::TooLong => "too_long",
+            Self::InHistory => "in_history",
+            Self::Quality => "quality",
+            Self::TooYoung => "too_young",
+            Self::Unchanged => "unchanged",
+            Self::ChangeNotAllowed => "change_not_allowed",
+            Self::Policy => "policy",
+        }
+    }
+
     /// The reason in plain words, finishing "the directory refused this password: …".
     pub fn plain(self) -> &'static str {
         match self {

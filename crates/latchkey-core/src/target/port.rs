@@ -130,4 +130,17 @@ pub trait TargetConnector {
 
     /// Makes the account change its password at the next login.
     fn expire(&self, account: &str) -> impl Future<Output = TargetResult<()>> + Send;
+
+    /// Replaces every value of `attribute` on the account with `value` (an empty `value`
+    /// removes the attribute), in one request, applied whole or not at all. A password,
+    /// lockout or account-control attribute ([`super::attribute::is_password_attribute`]) is
+    /// refused as [`TargetError::Unsupported`](super::TargetError::Unsupported): only the
+    /// password operations above change those. Writing the same value again changes nothing
+    /// more, so a call whose answer was lost may be repeated.
+    fn replace_attribute(
+        &self,
+        account: &str,
+        attribute: &str,
+        value: &str,
+    ) -> impl Future<Output = TargetResult<()>> + Send;
 }

@@ -9,6 +9,7 @@
 //! | user change | bind as the user, then exop with the old password (or replace) | bind as the user, then `delete` old + `add` new `unicodePwd` in one modify |
 //! | unlock | delete `pwdAccountLockedTime` | `lockoutTime: 0` |
 //! | expire | `pwdReset: TRUE` | `pwdLastSet: 0` |
+//! | attribute write | `replace ATTRIBUTE` (never a password or policy attribute) | the same |
 //!
 //! Two pools of connections: *service* connections, bound as the service account, carry reads
 //! and administrative writes; *user* connections carry binds as users (verification and user
@@ -22,6 +23,7 @@
 //! them into its request buffers, which are not wiped; our own copies (the `unicodePwd` value)
 //! are.
 
+mod attributes;
 mod conn;
 mod entries;
 mod passwords;
@@ -332,5 +334,14 @@ impl TargetConnector for LdapTarget {
 
     async fn expire(&self, account: &str) -> TargetResult<()> {
         passwords::expire(self, account).await
+    }
+
+    async fn replace_attribute(
+        &self,
+        account: &str,
+        attribute: &str,
+        value: &str,
+    ) -> TargetResult<()> {
+        attributes::replace(self, account, attribute, value).await
     }
 }

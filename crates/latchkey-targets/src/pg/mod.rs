@@ -368,6 +368,18 @@ impl TargetConnector for PgTarget {
         self.alter(format!("ALTER ROLE {} VALID UNTIL '{now}'", ident(account)))
             .await
     }
+
+    async fn replace_attribute(
+        &self,
+        _account: &str,
+        attribute: &str,
+        _value: &str,
+    ) -> TargetResult<()> {
+        Err(TargetError::Unsupported(format!(
+            "a PostgreSQL role has no attribute {attribute} to write; attribute writes go to a \
+             directory (LDAP or Active Directory) target; nothing was changed"
+        )))
+    }
 }
 
 #[cfg(test)]

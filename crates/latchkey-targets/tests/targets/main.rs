@@ -12,6 +12,7 @@
     clippy::indexing_slicing
 )]
 
+mod attributes;
 mod discovery;
 mod openldap;
 mod postgres;

@@ -1,5 +1,6 @@
 //! `latchkey settings` checks the forgotten-password configuration whole before writing: a
-//! `SEARCH_FILTER`, `RECOVERY_MODE` or `POST_ACTION_WEBHOOK` that does not validate is refused
+//! `SEARCH_FILTER`, `RECOVERY_MODE`, `POST_ACTION_WEBHOOK` or `POST_ACTION_ATTRIBUTE` that does
+//! not validate is refused
 //! with a message naming the setting, a non-zero exit, and nothing stored; a search form is set
 //! up one setting at a time, its fields first.
 
@@ -137,4 +138,39 @@ fn a_bad_post_action_webhook_is_refused_and_a_good_one_is_kept() {
         "there is no profile staff",
     );
     assert_eq!(get(&sb, "POST_ACTION_WEBHOOK"), [good], "nothing changed");
+}
+
+#[test]
+fn a_bad_post_action_attribute_is_refused_and_a_good_one_is_kept() {
+    let sb = Sandbox::new();
+    let good = "default LDAP description Password reset by self-service at %time%";
+    sb.run(&["settings", "add", NS, "POST_ACTION_ATTRIBUTE", good])
+        .expect_code(0);
+    let add = |row: &str, names: &str| -> String {
+        refused(
+            &sb,
+            &["settings", "add", NS, "POST_ACTION_ATTRIBUTE", row],
+            names,
+        )
+    };
+    let setting = "FORGOTTEN_PASSWORD/POST_ACTION_ATTRIBUTE for profile default";
+    let password = add("default LDAP userPassword secret", setting);
+    assert!(
+        password.contains("userPassword") && password.contains("only the password operations"),
+        "{password}"
+    );
+    let policy = add("default AD pwdLastSet 0", setting);
+    assert!(policy.contains("pwdLastSet"), "{policy}");
+    let secret = add(
+        "default LDAP description %password%",
+        "%password% is not a macro",
+    );
+    assert!(secret.contains(setting), "{secret}");
+    let name = add("default LDAP desc_ription x", setting);
+    assert!(name.contains("not an LDAP attribute name"), "{name}");
+    let target = add("default L/DAP description x", setting);
+    assert!(target.contains("not a target id"), "{target}");
+    add("default LDAP description", "PROFILE TARGET ATTRIBUTE VALUE");
+    add("staff LDAP description x", "there is no profile staff");
+    assert_eq!(get(&sb, "POST_ACTION_ATTRIBUTE"), [good], "nothing changed");
 }

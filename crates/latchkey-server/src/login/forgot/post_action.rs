@@ -1,7 +1,8 @@
 //! The post actions of a forgotten-password profile: after a reset or an unlock has succeeded
 //! (the flow is finished and the directory changed), the profile's webhooks
 //! (`FORGOTTEN_PASSWORD / POST_ACTION_WEBHOOK`, built by [`latchkey_core::sspr::post_action`])
-//! are called.
+//! are called and its attribute writes (`FORGOTTEN_PASSWORD / POST_ACTION_ATTRIBUTE`, see
+//! the `attribute` module) made on the person's target accounts.
 //!
 //! [`fire`] only spawns a task and returns: the configuration is read, the calls rendered and
 //! made in the background, so a slow, failing or absent endpoint changes neither the page the
@@ -16,6 +17,11 @@
 //! the URL, whose query may name the person, nor the body), counted in
 //! `latchkey_webhooks_total{result}` (`sent`, `failed`), and written to the audit log as
 //! `post_action.webhook`. No password, code or token is ever in a call: no macro has one.
+//!
+//! The attribute writes run in the same background task, after the webhooks are started, one
+//! after the other; see the `attribute` module for their retries, logs, metric and audit events.
+
+mod attribute;
 
 use super::search::configuration;
 use crate::pages::change_password::audit;
@@ -92,6 +98,7 @@ async fn run(app: AppState, person: Profile, name: String, action: Action, now: 
             ),
         }
     }
+    attribute::write_all(&app, &person, &profile.attribute_writes, &facts).await;
 }
 
 /// Up to [`ATTEMPTS`] calls of one webhook, then the log line, the count and the audit event.

@@ -22,15 +22,10 @@ use latchkey_core::profile::Profile;
 use latchkey_core::repo::{AccountRepo, CounterRepo, ProfileRepo};
 use latchkey_core::secret::Password;
 use latchkey_core::target::{TargetConnector, TargetError};
-use latchkey_targets::cache::Connectors;
-use std::sync::OnceLock;
 use time::OffsetDateTime;
 
 /// The setting naming the target.
 pub const TARGET_SETTING: &str = "target";
-
-/// Connectors shared by every login on this node (pooled connections per target).
-static CONNECTORS: OnceLock<Connectors> = OnceLock::new();
 
 /// What the target said about a password.
 enum Check {
@@ -52,8 +47,9 @@ async fn check(ctx: &Context<'_>, target: &str, profile: &Profile, password: &Pa
         // No account there: for the person, the same as a wrong password.
         return Check::Invalid;
     };
-    let connectors = CONNECTORS.get_or_init(Connectors::new);
-    let connector = match connectors
+    let connector = match ctx
+        .app
+        .connectors
         .get(&ctx.app.store, ctx.app.master_key.as_ref(), &id)
         .await
     {
