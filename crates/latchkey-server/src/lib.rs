@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod os;
 pub mod outgoing;
 pub mod pages;
+pub mod password_sync;
 pub mod security;
 pub mod serve;
 pub mod session;

@@ -408,3 +408,18 @@ mpr-no-key = Nothing was started: no master key is configured (keys.master_key_f
 
 # The at_least module: leave a verification method for another one.
 at-least-another = Use another method
+
+# A person's own password on their target-system accounts (PASSWORD_SYNC).
+sync-not-changed = Your password was not changed.
+sync-partly = Your new password was set on { $done } only; the other systems keep your old one.
+sync-refused = { $target } did not accept it: { $reason }.
+sync-unavailable = { $target } could not be reached or did not answer, so nothing was changed there. Try again later.
+sync-choose-again = Choose a password again to finish.
+target-refusal-too_short = it is too short
+target-refusal-too_long = it is too long
+target-refusal-in_history = it was used before; choose one you have not used recently
+target-refusal-quality = it does not meet the complexity rules
+target-refusal-too_young = the password was changed too recently; try again later
+target-refusal-unchanged = it is the current password
+target-refusal-change_not_allowed = this account may not change its own password
+target-refusal-policy = it does not meet the password policy (length, complexity or history)

@@ -405,3 +405,18 @@ mpr-no-key = Rien n’a été lancé : aucune clé maîtresse n’est configuré
 
 # The at_least module: leave a verification method for another one.
 at-least-another = Utiliser une autre méthode
+
+# Le mot de passe d’une personne sur ses comptes des systèmes cibles (PASSWORD_SYNC).
+sync-not-changed = Votre mot de passe n’a pas été changé.
+sync-partly = Votre nouveau mot de passe a été enregistré sur { $done } seulement ; les autres systèmes gardent l’ancien.
+sync-refused = { $target } ne l’a pas accepté : { $reason }.
+sync-unavailable = { $target } n’a pas pu être joint ou n’a pas répondu : rien n’y a été changé. Réessayez plus tard.
+sync-choose-again = Choisissez de nouveau un mot de passe pour terminer.
+target-refusal-too_short = il est trop court
+target-refusal-too_long = il est trop long
+target-refusal-in_history = il a déjà été utilisé ; choisissez-en un que vous n’avez pas utilisé récemment
+target-refusal-quality = il ne respecte pas les règles de complexité
+target-refusal-too_young = le mot de passe a été changé trop récemment ; réessayez plus tard
+target-refusal-unchanged = c’est le mot de passe actuel
+target-refusal-change_not_allowed = ce compte ne peut pas changer son propre mot de passe
+target-refusal-policy = il ne respecte pas la politique de mots de passe (longueur, complexité ou historique)

@@ -11,7 +11,11 @@
 //!    settings table, [`policy_from_settings`]) and the blocklist built once per node
 //!    ([`blocklist`]), with the current hash and the stored history for the `reused` rule. Every
 //!    refusal is listed at once, tied to the field; nothing is changed.
-//! 4. On success the new hash is stored and the old one pushed onto the history in one
+//! 4. The new password is set on the person's target-system accounts listed in
+//!    `PASSWORD_SYNC / TARGETS` ([`crate::password_sync`]), in order; a target that refuses it
+//!    (its own policy, in plain words) or cannot be reached stops there, and the page says
+//!    which systems took it and why the next did not. The internal directory is not changed.
+//! 5. On success the new hash is stored and the old one pushed onto the history in one
 //!    transaction ([`crate::directory::InternalDirectory::change_password`]); every other session
 //!    of the person is ended and their outstanding one-time tokens revoked; the audit log gets
 //!    `password.change` (counts only); a notice is mailed through the outgoing queue.
@@ -202,7 +206,8 @@ pub async fn submit(
     let mut page = form_page(form.csrf.clone(), &profile, &policy, script_nonce());
     page.expired = super::expired::must_change(&state, profile.id).await?;
 
-    if !check_current(&state, &settings, &profile, Password::new(form.current)).await? {
+    let typed_current = Password::new(form.current);
+    if !check_current(&state, &settings, &profile, typed_current.clone()).await? {
         page.current_error = Some(WRONG_CURRENT.to_owned());
         return Ok(respond(&page, StatusCode::BAD_REQUEST, None));
     }
@@ -223,6 +228,15 @@ pub async fn submit(
         return Ok(respond(&page, StatusCode::BAD_REQUEST, None));
     }
 
+    let by = crate::password_sync::By::Person {
+        current: &normalise(typed_current.expose()),
+    };
+    let report =
+        crate::password_sync::set_password(&state, &profile, by, &new, false, "change").await?;
+    if let Some(stopped) = crate::password_sync::message(&page.tr, &report) {
+        page.new_errors.push(stopped);
+        return Ok(respond(&page, crate::password_sync::status(&report), None));
+    }
     state
         .directory
         .change_password(&profile, new, policy.history)

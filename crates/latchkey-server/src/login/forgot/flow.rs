@@ -46,6 +46,18 @@ pub struct ResetState {
     /// A decoy made that choice.
     #[serde(default)]
     pub chosen: bool,
+    /// A recovery submit holds the flow while it sets the password on the person's target
+    /// accounts ([`claim`]); another submit of the same flow is refused meanwhile.
+    #[serde(default)]
+    pub applying: bool,
+    /// The flow runs the reset sequence of the global policy (`reset` setting `sequence`):
+    /// identification by the sequence's first module, then each module's own page.
+    #[serde(default)]
+    pub sequence: bool,
+    /// The person's effective reset settings say `force_change = true`: the new password is
+    /// marked must-change (recorded at identification).
+    #[serde(default)]
+    pub force_change: bool,
 }
 
 impl StoredFlow for ResetState {
@@ -71,6 +83,24 @@ pub async fn load(store: &Store, token: &str) -> Result<Option<Loaded>, RepoErro
 /// Saves the state if nobody else moved the flow on since it was loaded.
 pub async fn save(store: &Store, loaded: &Loaded) -> Result<bool, RepoError> {
     state::save(store, loaded).await
+}
+
+/// Holds a verified flow for one recovery submit (compare-and-set): false when another
+/// request moved it on first. The loaded view follows the stored version.
+pub async fn claim(store: &Store, loaded: &mut Loaded) -> Result<bool, RepoError> {
+    loaded.state.applying = true;
+    if !save(store, loaded).await? {
+        return Ok(false);
+    }
+    loaded.version = loaded.version.saturating_add(1);
+    Ok(true)
+}
+
+/// Lets go of a [`claim`]ed flow that did not finish (a target refused the password), so the
+/// person may try again without verifying again.
+pub async fn release(store: &Store, mut loaded: Loaded) -> Result<bool, RepoError> {
+    loaded.state.applying = false;
+    save(store, &loaded).await
 }
 
 /// Ends the flow for good: true only for the one request whose compare-and-set won, so two

@@ -10,8 +10,8 @@
 //!    policy with the blocklist and history, like `/account/password`
 //!    ([`crate::pages::change_password::judge`]). A refusal lists every rule broken and keeps
 //!    the flow as it was.
-//! 2. The flow is ended by compare-and-set before anything changes, so of two submissions of
-//!    one flow exactly one sets a password.
+//! 2. The flow is held by compare-and-set before anything changes, so of two submissions of
+//!    one flow exactly one sets a password; it ends once the target systems took it.
 //! 3. The password is stored with history ([`crate::directory::InternalDirectory`]); a locked
 //!    profile is unlocked and its failure counter cleared ("allow unlock"); every session of
 //!    the person ends and every outstanding one-time token is revoked; a notice goes out
@@ -23,9 +23,19 @@
 //! (`action=unlock`). It ends the flow the same way, unlocks the profile, clears its failure
 //! counter, ends its sessions and revokes its outstanding one-time tokens, and leaves the
 //! password alone (audit `account.unlock`); its notice says the account was unlocked
-//! (`AccountUnlocked`), not that the password changed. Passwords in the internal directory never expire,
-//! so today the choice is shown for every locked profile; a target that reports "must change"
-//! must take it away when targets act here.
+//! (`AccountUnlocked`), not that the password changed. The choice is offered when the profile
+//! or one of the person's accounts on the `PASSWORD_SYNC / TARGETS` is locked, and none of
+//! those accounts wants its password changed (keeping it would not let the person in);
+//! internal-directory passwords never expire.
+//!
+//! **Target systems** (`PASSWORD_SYNC / TARGETS`, [`crate::password_sync`]): before the
+//! internal directory, the new password (chosen or generated) is set on the person's account
+//! on each listed target by the service account, and marked must-change there for
+//! `send_expired`; every recovery also unlocks those accounts that are locked. The submit
+//! holds the flow while it does ([`flow::claim`]): a second submit meanwhile is refused. When a
+//! target refuses the password or cannot be reached, the page says which systems took it and
+//! why the next did not, the flow is let go, and the person may try again without verifying
+//! again; the internal directory is changed only once every target took the password.
 //!
 //! **Post actions** (`FORGOTTEN_PASSWORD / POST_ACTION_WEBHOOK` of the flow's profile): once a
 //! reset or an unlock has succeeded, its webhooks are called in the background
@@ -43,6 +53,7 @@ use crate::cookies::CookieKind;
 use crate::error::PageError;
 use crate::pages::change_password::{audit, judge, notify, policy};
 use crate::pages::html;
+use crate::password_sync;
 use crate::security::{check_form, csrf_token};
 use crate::state::AppState;
 use askama::Template;
@@ -54,7 +65,9 @@ use latchkey_core::chain::lockout::LockoutPolicy;
 use latchkey_core::password_policy::{PasswordPolicy, RuleText, describe, normalise};
 use latchkey_core::profile::Profile;
 use latchkey_core::repo::{CounterRepo, ProfileRepo, SessionRepo, SettingsRepo, TokenRepo};
+use latchkey_core::secret::Password;
 use latchkey_core::sspr::post_action::Action;
+use latchkey_core::target::sync::Report;
 use latchkey_notify::MessageKind;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -116,7 +129,12 @@ pub(super) struct DonePage {
     pub(super) expired: bool,
 }
 
-fn form_page(csrf: String, profile: &Profile, policy: &PasswordPolicy) -> FormPage {
+fn form_page(
+    csrf: String,
+    profile: &Profile,
+    policy: &PasswordPolicy,
+    unlock_offered: bool,
+) -> FormPage {
     FormPage {
         tr: crate::i18n::Tr::current(),
         csrf,
@@ -126,14 +144,19 @@ fn form_page(csrf: String, profile: &Profile, policy: &PasswordPolicy) -> FormPa
         max_length: policy.max_length,
         new_errors: Vec::new(),
         confirm_error: None,
-        unlock_offered: unlock_offered(profile),
+        unlock_offered,
     }
 }
 
-/// May the person unlock and keep their password? Locked, and the password not expired
+/// May the person unlock and keep their password? Enabled, locked here or on one of their
+/// target accounts ([`password_sync`]), and no target wants the password changed
 /// (internal-directory passwords do not expire).
-pub(super) fn unlock_offered(profile: &Profile) -> bool {
-    profile.locked && profile.enabled
+pub(super) async fn unlock_offered(app: &AppState, profile: &Profile) -> Result<bool, PageError> {
+    if !profile.enabled {
+        return Ok(false);
+    }
+    let targets = password_sync::lock_state(app, profile).await?;
+    Ok((profile.locked || targets.locked) && !targets.must_change)
 }
 
 /// The verified flow this browser holds and its profile, or the refusal.
@@ -148,7 +171,11 @@ async fn verified(
     let Some(loaded) = flow::load(&app.store, &token).await? else {
         return Err(refused());
     };
-    let Some(user) = loaded.state.verified.filter(|_| !loaded.state.decoy) else {
+    let Some(user) = loaded
+        .state
+        .verified
+        .filter(|_| !loaded.state.decoy && !loaded.state.applying)
+    else {
         return Err(refused());
     };
     let Some(profile) = app.store.profile_by_id(user).await? else {
@@ -161,11 +188,12 @@ async fn verified(
 pub async fn page(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     let (loaded, profile) = verified(&app, &headers).await?;
     if loaded.state.recovery.sends() {
-        return super::send::page(&app, &headers, &profile, loaded.state.recovery);
+        return super::send::page(&app, &headers, &profile, loaded.state.recovery).await;
     }
     let policy = policy(&app.store.settings().await?)?;
     let (csrf, csrf_cookie) = csrf_token(&app.cookies, &headers);
-    let mut response = html(&form_page(csrf, &profile, &policy))?.into_response();
+    let offered = unlock_offered(&app, &profile).await?;
+    let mut response = html(&form_page(csrf, &profile, &policy, offered))?.into_response();
     super::append_cookie(&mut response, csrf_cookie);
     Ok(response)
 }
@@ -187,7 +215,8 @@ pub async fn submit(
     }
     let settings = app.store.settings().await?;
     let policy = policy(&settings)?;
-    let mut page = form_page(form.csrf.clone(), &profile, &policy);
+    let offered = unlock_offered(&app, &profile).await?;
+    let mut page = form_page(form.csrf.clone(), &profile, &policy, offered);
     let new = normalise(&form.new);
     if form.new != form.confirm {
         page.confirm_error =
@@ -204,14 +233,24 @@ pub async fn submit(
     }
     let typed = loaded.state.login.typed.clone();
     let sspr_profile = loaded.state.profile.clone();
+    // The person's reset settings may say the new password must be changed at sign-in.
+    let force_change = loaded.state.force_change;
+    let loaded = match on_targets(&app, loaded, &profile, &new, force_change, "reset").await? {
+        Ok(loaded) => loaded,
+        Err(report) => {
+            let stopped = password_sync::message(&page.tr, &report);
+            page.new_errors.extend(stopped);
+            return Ok((password_sync::status(&report), html(&page)?).into_response());
+        }
+    };
     if !flow::finish(&app.store, loaded).await? {
         return Err(PageError::Forbidden(REFUSED.into()));
     }
     app.directory
         .change_password(&profile, new, policy.history)
         .await?;
-    // A password the person chose is not expired.
-    crate::pages::expired::clear(&app, profile.id).await?;
+    // A password the person chose is not expired, unless their reset settings say so.
+    crate::pages::expired::mark(&app, profile.id, force_change).await?;
     let now = OffsetDateTime::now_utc();
     let unlocked = close_out(&app, &profile, "password.reset", &typed, Some("set"), now).await?;
     notify(&app, &profile, &headers, now, MessageKind::PasswordChanged);
@@ -228,6 +267,32 @@ pub async fn submit(
     )
 }
 
+/// Sets `new` on the person's target accounts ([`password_sync`]) while holding the flow:
+/// `Ok(loaded)` when every target took it (the flow still held, for the caller to finish),
+/// `Err(report)` when one stopped it (the flow let go, so the person may try again without
+/// verifying again). Another submit of the same flow meanwhile is refused.
+pub(super) async fn on_targets(
+    app: &AppState,
+    mut loaded: flow::Loaded,
+    profile: &Profile,
+    new: &Password,
+    must_change: bool,
+    why: &str,
+) -> Result<Result<flow::Loaded, Report>, PageError> {
+    if !flow::claim(&app.store, &mut loaded).await? {
+        return Err(PageError::Forbidden(REFUSED.into()));
+    }
+    let by = password_sync::By::Service;
+    let report = password_sync::set_password(app, profile, by, new, must_change, why).await?;
+    if report.complete() {
+        return Ok(Ok(loaded));
+    }
+    if !flow::release(&app.store, loaded).await? {
+        return Err(PageError::Forbidden(REFUSED.into()));
+    }
+    Ok(Err(report))
+}
+
 /// "Unlock my account and keep my password": only for a profile [`unlock_offered`] allows;
 /// otherwise refused and the flow stays as it was (the person may still set a password).
 async fn unlock_only(
@@ -236,7 +301,7 @@ async fn unlock_only(
     loaded: flow::Loaded,
     profile: &Profile,
 ) -> Result<Response, PageError> {
-    if !unlock_offered(profile) {
+    if !unlock_offered(app, profile).await? {
         return Err(PageError::BadRequest(
             "Your account is not locked, so there is nothing to unlock. Go back and choose a \
              new password."
@@ -275,13 +340,16 @@ pub(super) async fn close_out(
     mode: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<bool, PageError> {
-    let unlocked = unlock(app, profile).await?;
+    let unlocked_here = unlock(app, profile).await?;
+    let unlocked_on_targets = password_sync::unlock(app, profile).await?;
+    let unlocked = unlocked_here || unlocked_on_targets > 0;
     let sessions_ended = app.store.delete_sessions_of(profile.id, None).await?;
     let tokens_revoked = app.store.revoke_tokens_of(profile.id, now).await?;
     let mut detail = serde_json::json!({
         "sessions_ended": sessions_ended,
         "tokens_revoked": tokens_revoked,
-        "unlocked": unlocked,
+        "unlocked": unlocked_here,
+        "unlocked_on_targets": unlocked_on_targets,
         "typed": typed,
     });
     if let (Some(mode), Some(fields)) = (mode, detail.as_object_mut()) {

@@ -23,11 +23,12 @@
 //! audit log or in an error. No one is signed in.
 
 use super::flow;
-use super::recovery::{DonePage, REFUSED, close_out, done, unlock_offered};
+use super::recovery::{DonePage, REFUSED, close_out, done, on_targets, unlock_offered};
 use crate::error::PageError;
 use crate::os::OsRandom;
 use crate::pages::change_password::{self, judge, policy};
 use crate::pages::html;
+use crate::password_sync;
 use crate::security::csrf_token;
 use crate::state::AppState;
 use askama::Template;
@@ -67,7 +68,7 @@ struct SendPage {
 }
 
 /// `GET /forgot/new-password` in a sending mode: the confirmation.
-pub(super) fn page(
+pub(super) async fn page(
     app: &AppState,
     headers: &HeaderMap,
     profile: &Profile,
@@ -79,7 +80,7 @@ pub(super) fn page(
         csrf,
         login: profile.login_id.to_string(),
         expires: mode.expires(),
-        unlock_offered: unlock_offered(profile),
+        unlock_offered: unlock_offered(app, profile).await?,
     })?
     .into_response();
     super::append_cookie(&mut response, csrf_cookie);
@@ -102,6 +103,15 @@ pub(super) async fn submit(
     let password = generated(app, &settings, &policy, profile).await?;
     let typed = loaded.state.login.typed.clone();
     let sspr_profile = loaded.state.profile.clone();
+    let why = mode.as_str();
+    let loaded = match on_targets(app, loaded, profile, &password, mode.expires(), why).await? {
+        Ok(loaded) => loaded,
+        Err(report) => {
+            let tr = crate::i18n::Tr::current();
+            let message = password_sync::message(&tr, &report).unwrap_or_default();
+            return Err(PageError::BadRequest(message));
+        }
+    };
     if !flow::finish(&app.store, loaded).await? {
         return Err(PageError::Forbidden(REFUSED.into()));
     }
