@@ -44,6 +44,7 @@
 //! denies the login; the fix is to make those classes exclusive.
 
 pub mod explain;
+pub mod reset;
 #[cfg(test)]
 mod tests;
 

@@ -135,3 +135,165 @@ fn a_policy_that_breaks_the_merged_configuration_is_refused() {
         .expect_code(2);
     assert!(run.stderr.contains("broken.toml"), "{}", run.stderr);
 }
+
+fn global_policy(
+    id: &str,
+    reset: &[(&str, &str)],
+    sequences: Vec<latchkey_core::chain::ChainDef>,
+) -> String {
+    let mut policy = SecurityPolicy {
+        id: id.into(),
+        sequences,
+        ..SecurityPolicy::default()
+    };
+    policy.credentials.reset = Some(
+        reset
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect(),
+    );
+    toml::to_string(&policy).unwrap()
+}
+
+/// A reset sequence that shows the hint before the mailed link (seed 002's example).
+fn hint_first_sequence() -> latchkey_core::chain::ChainDef {
+    use latchkey_core::chain::{CfgId, ChainDef, ChainPurpose, Control, ModuleDef, ModuleType};
+    let module = |n: u128, kind, control| ModuleDef {
+        cfg_id: format!("00000000-0000-4000-8000-{n:012x}")
+            .parse::<CfgId>()
+            .unwrap(),
+        order: n as u32 * 10,
+        kind,
+        control,
+        description: String::new(),
+        bypass_on_retry: false,
+        increment_lockout: true,
+        settings: Default::default(),
+    };
+    ChainDef {
+        id: ChainId::new("PW_RESET_SEQ").unwrap(),
+        description: "Password reset".into(),
+        enabled: true,
+        builtin: false,
+        abort_on_failure: false,
+        cache_results: false,
+        purpose: ChainPurpose::Authentication,
+        modules: vec![
+            module(1, ModuleType::UserIdent, Control::Requisite),
+            module(2, ModuleType::Hint, Control::Optional),
+            module(3, ModuleType::MailNonce, Control::Required),
+        ],
+    }
+}
+
+#[test]
+fn there_is_one_global_policy_and_its_reset_settings_are_checked() {
+    let sb = Sandbox::new();
+    sb.run(&["chain", "list"]).expect_code(0);
+    sb.with_store(async |store| {
+        use latchkey_core::repo::AuthConfigRepo;
+        store.save_chain(&hint_first_sequence()).await.unwrap();
+    });
+    let file = sb.path().join("global.toml");
+    let import = |text: String| {
+        std::fs::write(&file, text).unwrap();
+        sb.run(&["policy", "import", file.to_str().unwrap()])
+    };
+
+    // Unknown values are refused, every one named, and nothing is stored.
+    let refused = import(global_policy(
+        "global",
+        &[
+            ("sequence", "NO_SUCH_CHAIN"),
+            ("force_change", "sometimes"),
+            ("authorization", "GHOSTS"),
+            ("sequense", "x"),
+        ],
+        vec![],
+    ))
+    .expect_code(2);
+    for expected in [
+        "force_change = \"sometimes\": use true or false",
+        "reset setting \"sequense\" is unknown",
+        "was not imported",
+    ] {
+        assert!(
+            refused.stderr.contains(expected),
+            "{expected}: {}",
+            refused.stderr
+        );
+    }
+    assert!(
+        sb.run(&["policy", "list"])
+            .expect_code(0)
+            .stdout
+            .contains("no policies")
+    );
+    let refused = import(global_policy(
+        "global",
+        &[("sequence", "NO_SUCH_CHAIN"), ("authorization", "GHOSTS")],
+        vec![],
+    ))
+    .expect_code(2);
+    assert!(
+        refused
+            .stderr
+            .contains("chain NO_SUCH_CHAIN does not exist")
+            && refused.stderr.contains("user class GHOSTS does not exist"),
+        "{}",
+        refused.stderr
+    );
+
+    // The global policy carries no sequences: the global sequences are the chains.
+    let refused = import(global_policy(
+        "global",
+        &[("sequence", "PW_RESET_SEQ")],
+        vec![hint_first_sequence()],
+    ))
+    .expect_code(2);
+    assert!(
+        refused
+            .stderr
+            .contains("the global sequences are the chains"),
+        "{}",
+        refused.stderr
+    );
+
+    // Stored, with a warning about the hint shown before the mailed link.
+    let stored = import(global_policy(
+        "global",
+        &[("sequence", "PW_RESET_SEQ"), ("force_change", "true")],
+        vec![],
+    ))
+    .expect_code(0);
+    assert!(
+        stored.stderr.contains("warning")
+            && stored
+                .stderr
+                .contains("password hint before the mailed code")
+            && stored.stderr.contains("account exists"),
+        "{}",
+        stored.stderr
+    );
+    // Importing it again replaces it; a second unattached policy is refused.
+    import(global_policy(
+        "global",
+        &[("sequence", "PW_RESET_SEQ")],
+        vec![],
+    ))
+    .expect_code(0);
+    let refused = import(global_policy("another", &[], vec![])).expect_code(2);
+    assert!(
+        refused.stderr.contains("one global policy")
+            && refused
+                .stderr
+                .contains("global already is the global policy"),
+        "{}",
+        refused.stderr
+    );
+    let list = sb.run(&["policy", "list"]).expect_code(0).stdout;
+    assert!(
+        list.contains("global") && !list.contains("another"),
+        "{list}"
+    );
+}

@@ -13,6 +13,7 @@ use crate::chain::model::{ChainPurpose, Control, ModuleType};
 use uuid::Uuid;
 
 mod props;
+mod reset;
 
 use Control::{Optional, Required, Sufficient};
 use ModuleType::{Hint, Password, Response, Totp};

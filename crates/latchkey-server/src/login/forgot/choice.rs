@@ -15,6 +15,18 @@ use latchkey_core::send_method::SendMethod;
 const CHOOSE: &str = "Choose where we send a one-time code. If the user ID you gave belongs \
                       to an account, the code goes there.";
 
+/// Does the flow's chain, as it started, verify by a mailed link? (Read once, at the start:
+/// a decided run no longer holds its definition.)
+pub(super) fn chain_mails_link(state: &ResetState) -> bool {
+    state
+        .login
+        .flow
+        .frames
+        .first()
+        .and_then(|f| f.def.as_ref())
+        .is_some_and(|def| def.modules.iter().any(|m| m.kind == ModuleType::MailNonce))
+}
+
 /// Does the flow's chain, as it started, let the person choose where the code goes?
 pub(super) fn chain_offers_choice(state: &ResetState) -> bool {
     state

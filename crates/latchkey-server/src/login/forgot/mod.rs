@@ -16,6 +16,9 @@
 //!   configuration, the same for everyone), built here the same way for everyone, so no
 //!   module's wording (a masked address, say) can tell known from unknown. Any failed
 //!   verification ends the flow; the person starts again.
+//! - When the global policy's reset settings name a `sequence` (see `sequence.rs`), the flow
+//!   runs that chain instead, and each module after identification shows its own page; the
+//!   mailed code or link page stays the generic one.
 //! - A mailed link points at `/forgot/link` ([`crate::login::link`]), which loads only reset
 //!   flows; its "Continue" posts here.
 
@@ -25,6 +28,7 @@ pub mod post_action;
 pub mod recovery;
 pub mod search;
 pub mod send;
+mod sequence;
 
 use super::facts::RequestFacts;
 use super::modules::pin_page;
@@ -41,9 +45,9 @@ use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use choice::{chain_offers_choice, choice_prompt, decoy_page};
+use choice::{chain_mails_link, chain_offers_choice, choice_prompt, decoy_page};
 use flow::ResetState;
-use latchkey_core::chain::{ModuleType, Verdict, builtin};
+use latchkey_core::chain::{Verdict, builtin};
 use latchkey_core::repo::{AuditEvent, AuditRepo, FlowRepo};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -112,18 +116,6 @@ fn link_prompt() -> Prompt {
     }
 }
 
-/// Does the flow's chain, as it started, verify by a mailed link? (Read once, at the start:
-/// a decided run no longer holds its definition.)
-fn chain_mails_link(state: &ResetState) -> bool {
-    state
-        .login
-        .flow
-        .frames
-        .first()
-        .and_then(|f| f.def.as_ref())
-        .is_some_and(|def| def.modules.iter().any(|m| m.kind == ModuleType::MailNonce))
-}
-
 /// The page after identification: [`link_prompt`] when the chain mails a link, else
 /// [`code_prompt`].
 fn after_identification(state: &ResetState) -> Prompt {
@@ -144,6 +136,9 @@ fn shown(state: &ResetState, prompt: Prompt) -> Prompt {
             title: TITLE.into(),
             ..prompt
         };
+    }
+    if state.sequence && !pin_page::is_choice(&prompt) {
+        return sequence::page(state, prompt);
     }
     if (state.decoy || state.login.user.is_some()) && pin_page::is_choice(&prompt) {
         choice_prompt(prompt.fields)
@@ -203,8 +198,13 @@ async fn begin(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let config = search::configuration(app).await?;
+    let reset = sequence::global(app).await?;
+    let root = match &reset.sequence {
+        Some(id) => id.clone(),
+        None => chain_id(builtin::PASSWORD_RESET)?,
+    };
     let mut state = ResetState {
-        login: LoginState::new(chain_id(builtin::PASSWORD_RESET)?, request),
+        login: LoginState::new(root, request),
         decoy: false,
         verified: None,
         mails_link: false,
@@ -212,6 +212,9 @@ async fn begin(
         profile: None,
         pin_choice: false,
         chosen: false,
+        applying: false,
+        sequence: reset.sequence.is_some(),
+        force_change: false,
     };
     state.login.reset = true;
     let driven = drive(app, &mut state.login, None).await?;
@@ -223,7 +226,7 @@ async fn begin(
     state.mails_link = chain_mails_link(&state);
     state.pin_choice = chain_offers_choice(&state);
     let mut prompt = shown(&state, prompt);
-    if let Some(fields) = search::form_fields(&config.search) {
+    if let Some(fields) = search::form_fields(&config.search).filter(|_| !state.sequence) {
         prompt.fields = fields;
         prompt.intro = SEARCH_INTRO.into();
     }
@@ -294,7 +297,9 @@ pub async fn submit(
         let prompt = decoy_page(&app, &loaded.state);
         return saved(&app, &mut loaded, prompt, &csrf).await;
     }
-    let driven = if loaded.state.login.user.is_none() {
+    let driven = if loaded.state.login.user.is_none() && loaded.state.sequence {
+        sequence::identification(&app, &mut loaded.state, &fields).await?
+    } else if loaded.state.login.user.is_none() {
         search::identification(&app, &mut loaded.state, &fields).await?
     } else {
         drive(

@@ -2,8 +2,9 @@
 //! configuration ([`latchkey_core::sspr`]), the search in the internal directory, and the
 //! choice of the person's forgotten-password profile, whose chain the flow then runs.
 //!
-//! A person is found only when exactly one entry matches and a profile takes them; nobody,
-//! several people and no profile all look the same to the caller as an unknown user (the
+//! A person is found only when exactly one entry matches, a profile takes them and their
+//! reset settings admit them (`authorization`, see `sequence::admit`); nobody, several
+//! people, no profile and not admitted all look the same to the caller as an unknown user (the
 //! flow becomes a decoy). The filter and the typed values never reach a page or a log line:
 //! the log gets the template, the number of matches and the profile chosen, at debug.
 //!
@@ -124,6 +125,10 @@ pub async fn identify(
         tracing::debug!("forgotten-password search: no profile takes the person found");
         return Ok(false);
     };
+    if !super::sequence::admit(app, state, person.id).await? {
+        // Not in the reset settings' authorization class: exactly an unknown user's walk.
+        return Ok(false);
+    }
     tracing::debug!(profile = %profile.name, chain = %profile.chain, "forgotten-password profile");
     let typed = match config.search.lookup {
         Lookup::LoginId => state.login.typed.clone(),

@@ -2,6 +2,9 @@
 //! employee number, say), each compared with its matching rule. Exactly one profile must match
 //! every attribute; none or several fail the same way, without saying which.
 //!
+//! In a `/forgot` reset sequence the person was already found by this module once (see
+//! `login::forgot::sequence`): the restarted sequence takes them as found.
+//!
 //! Settings: `attributes` — `name[:rule], …` with rules exact, case_insensitive, normalised
 //! (default); `label:<name>` — the field's label (default: the attribute name).
 
@@ -27,6 +30,22 @@ pub async fn focus_identification(
     module: &ModuleDef,
     input: Option<&Input>,
 ) -> Result<Step, PageError> {
+    if let Some(found) = state.preidentified.take() {
+        // `/forgot` identified this person with this very module and started the reset
+        // sequence over with their policies merged in: they are not asked twice.
+        state.flow.bypass.clear();
+        return Ok(match ctx.app.store.profile_by_id(found).await? {
+            Some(p) => {
+                state.user = Some(p.id);
+                state.typed = p.login_id.to_string();
+                SUCCESS
+            }
+            None => {
+                state.user = None;
+                fail(reason::UNKNOWN_USER)
+            }
+        });
+    }
     let requested = match parse_requested(
         ChainDef::setting(module, "attributes").unwrap_or(""),
         MatchRule::Normalised,
