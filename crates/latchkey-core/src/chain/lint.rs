@@ -73,6 +73,12 @@ pub fn lint(chains: &[ChainDef], rules: &[SelectorRule]) -> Vec<Finding> {
     let mut selectors: BTreeMap<super::model::CfgId, (ChainId, Vec<ChainId>)> = BTreeMap::new();
     let mut all_cfg_ids = BTreeSet::new();
 
+    out.extend(
+        chains
+            .iter()
+            .filter(|c| c.id.as_str() == super::builtin::PASSWORD_RESET)
+            .filter_map(super::lint_reset::questions_alone),
+    );
     for chain in chains {
         let at = |order: Option<u32>| Subject::Chain(chain.id.clone(), order);
         let mut push = |severity, order, message: String| {

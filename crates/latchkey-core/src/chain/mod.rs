@@ -15,6 +15,7 @@ pub mod builtin;
 pub mod explain;
 pub mod flow;
 pub mod lint;
+pub mod lint_reset;
 pub mod lockout;
 pub mod model;
 pub mod policy;

@@ -118,7 +118,14 @@ async fn stored_findings(store: &Store) -> RepoResult<Option<Vec<Finding>>> {
     if chains.is_empty() && rules.is_empty() && store.auth_config_version().await? == 0 {
         return Ok(None);
     }
-    Ok(Some(lint(&chains, &rules)))
+    let mut findings = lint(&chains, &rules);
+    findings.extend(
+        latchkey_core::chain::policy::reset::global_sequence_warnings(
+            &chains,
+            &store.policies().await?,
+        ),
+    );
+    Ok(Some(findings))
 }
 
 #[cfg(test)]

@@ -275,6 +275,17 @@ fn there_is_one_global_policy_and_its_reset_settings_are_checked() {
         "{}",
         stored.stderr
     );
+    // `config check` repeats it with the rest of the lint.
+    let checked = sb.run(&["config", "check"]);
+    assert!(
+        checked.stdout.contains("chain PW_RESET_SEQ, module 20")
+            && checked
+                .stdout
+                .contains("password hint before the mailed code"),
+        "{}{}",
+        checked.stdout,
+        checked.stderr
+    );
     // Importing it again replaces it; a second unattached policy is refused.
     import(global_policy(
         "global",

@@ -195,10 +195,36 @@ pub fn effective_reset(
         .reset)
 }
 
-/// Warnings for a reset sequence: a `hint` or a `response` (security questions) shown before
+/// [`sequence_warnings`] for the global policy's reset sequence among the stored `chains`
+/// (none when no sequence is configured): what `latchkey config check` adds to the lint.
+pub fn global_sequence_warnings(chains: &[ChainDef], policies: &[SecurityPolicy]) -> Vec<Finding> {
+    let Some(id) = global_reset(policies)
+        .and_then(|s| parse(s).ok())
+        .and_then(|s| s.sequence)
+    else {
+        return Vec::new();
+    };
+    chains
+        .iter()
+        .filter(|c| c.id == id)
+        .flat_map(sequence_warnings)
+        .collect()
+}
+
+/// Warnings for a reset sequence: security questions that alone can reset a password
+/// ([`crate::chain::lint_reset`]); a `hint` or a `response` (security questions) shown before
 /// the mailed code or link lets anyone who types a user ID see whether the account exists and
 /// has a hint or enrolled questions (account enumeration); unknown users never see those pages.
 pub fn sequence_warnings(sequence: &ChainDef) -> Vec<Finding> {
+    let mut out: Vec<Finding> = crate::chain::lint_reset::questions_alone(sequence)
+        .into_iter()
+        .collect();
+    out.extend(enumeration_warnings(sequence));
+    out
+}
+
+/// The enumeration half of [`sequence_warnings`].
+fn enumeration_warnings(sequence: &ChainDef) -> Vec<Finding> {
     let mailed = sequence
         .modules
         .iter()

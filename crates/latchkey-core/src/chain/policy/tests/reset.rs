@@ -203,11 +203,17 @@ fn hints_and_questions_before_the_mailed_code_are_warned_about() {
         ],
     );
     let warnings = sequence_warnings(&sequence);
-    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
     assert!(warnings.iter().all(|w| w.severity == Severity::Warning));
-    assert!(warnings[0].to_string().contains("password hint"));
-    assert!(warnings[0].to_string().contains("account exists"));
-    assert!(warnings[1].to_string().contains("security questions"));
+    // Sufficient questions before the mailed link: they alone reset a password.
+    assert!(
+        warnings[0]
+            .to_string()
+            .contains("they alone reset a password")
+    );
+    assert!(warnings[1].to_string().contains("password hint"));
+    assert!(warnings[1].to_string().contains("account exists"));
+    assert!(warnings[2].to_string().contains("security questions"));
     // After the mailed code they tell nothing to someone who cannot read the mail.
     sequence.modules.retain(|m| m.kind != ModuleType::Hint);
     sequence.modules[1].order = 35;
