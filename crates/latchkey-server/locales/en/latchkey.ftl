@@ -423,3 +423,7 @@ target-refusal-too_young = the password was changed too recently; try again late
 target-refusal-unchanged = it is the current password
 target-refusal-change_not_allowed = this account may not change its own password
 target-refusal-policy = it does not meet the password policy (length, complexity or history)
+
+# A reset sequence's module pages (the midPoint way) name whose password is reset.
+reset-for = Resetting the password of { $user }.
+reset-questions-intro = Resetting the password of { $user }. Capital letters and extra spaces do not matter.

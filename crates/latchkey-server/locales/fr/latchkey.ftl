@@ -420,3 +420,7 @@ target-refusal-too_young = le mot de passe a été changé trop récemment ; ré
 target-refusal-unchanged = c’est le mot de passe actuel
 target-refusal-change_not_allowed = ce compte ne peut pas changer son propre mot de passe
 target-refusal-policy = il ne respecte pas la politique de mots de passe (longueur, complexité ou historique)
+
+# A reset sequence's module pages (the midPoint way) name whose password is reset.
+reset-for = Réinitialisation du mot de passe de { $user }.
+reset-questions-intro = Réinitialisation du mot de passe de { $user }. Les majuscules et les espaces en trop ne comptent pas.

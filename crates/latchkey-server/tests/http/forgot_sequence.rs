@@ -230,6 +230,11 @@ on_both!(interns_may_answer_their_questions_instead, |server| {
         "{}",
         page.body
     );
+    assert!(
+        page.body.contains("Resetting the password of ina.") && !page.body.contains("Signing in"),
+        "{}",
+        page.body
+    );
     let form: Vec<(String, String)> = right(&asked(&page))
         .into_iter()
         .map(|(q, a)| (format!("answer.STANDARD.{q}"), a))

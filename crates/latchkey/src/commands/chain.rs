@@ -10,6 +10,7 @@ use crate::output::{out, outln};
 use crate::table::Table;
 use latchkey_core::chain::admin::{self, AdminError};
 use latchkey_core::chain::lint::{Subject, lint};
+use latchkey_core::chain::policy::reset;
 use latchkey_core::chain::{ChainDef, ChainId, ChainPurpose, ModuleType};
 use latchkey_core::repo::AuthConfigRepo;
 use std::path::Path;
@@ -191,6 +192,16 @@ async fn switch(ctx: &Context, id: &ChainId, enable: bool) -> anyhow::Result<()>
 async fn delete(ctx: &Context, id: &ChainId) -> anyhow::Result<()> {
     let chains = ctx.store.chains().await?;
     admin::check_delete(find(&chains, id)?).map_err(|e| refused(id, vec![e]))?;
+    let policies = ctx.store.policies().await?;
+    let reset_sequence = reset::global_reset(&policies)
+        .and_then(|s| reset::parse(s).ok())
+        .and_then(|s| s.sequence);
+    if reset_sequence.as_ref() == Some(id) {
+        return Err(BadInput::error(format!(
+            "chain {id} is the password reset sequence of the global policy and was not \
+             deleted; name another sequence there first (latchkey policy import)"
+        )));
+    }
     let rules = ctx.store.selector_rules().await?;
     let remaining: Vec<ChainDef> = chains.iter().filter(|c| c.id != *id).cloned().collect();
     let broken = findings::added(&lint(&chains, &rules), &lint(&remaining, &rules));

@@ -212,6 +212,10 @@ pub(super) fn page(state: &ResetState, prompt: Prompt) -> Prompt {
     }
     Prompt {
         title: TITLE.into(),
+        // The modules' own words are about signing in; here the person resets a password.
+        intro: prompt
+            .intro
+            .replacen("Signing in as ", "Resetting the password of ", 1),
         submit: "Continue".into(),
         ..prompt
     }
