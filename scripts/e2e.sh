@@ -50,8 +50,8 @@ export LATCHKEY_BIN=${LATCHKEY_BIN:-${CARGO_TARGET_DIR:-target}/debug/latchkey}
 # browser.
 rm -rf target/e2e-screenshots
 rc=0
-timeout --kill-after=10 240 node --test --test-concurrency=2 --test-timeout=120000 "$@" e2e/tests/ || rc=$?
-if ((rc == 124)); then echo "the browser tests did not finish within 240 s" >&2; fi
+timeout --kill-after=10 420 node --test --test-concurrency=2 --test-timeout=120000 "$@" e2e/tests/ || rc=$?
+if ((rc == 124)); then echo "the browser tests did not finish within 420 s" >&2; fi
 shots=$(find target/e2e-screenshots -name '*.png' 2>/dev/null | wc -l)
 echo "screenshots: $shots in target/e2e-screenshots/"
 exit "$rc"
