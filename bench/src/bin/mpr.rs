@@ -10,7 +10,9 @@
 //!
 //! Other knobs: `--batch N` (accounts per batch, 500 as the settings default),
 //! `--batches-in-flight N` (the runner's default, 3), `--dbnosync` (slapd without fsync: the
-//! directory gets out of the way and the runner's own ceiling shows).
+//! directory gets out of the way and the runner's own ceiling shows), `--split-cores` (slapd
+//! alone on one core, the raw client, the runner and the store's server on the other, as when
+//! the directory has its own machine; see `latchkey_bench::cores`).
 //!
 //! The spec's goal is that the directory, not Latchkey, is the bottleneck. The directory's rate
 //! is measured first over every account once: administrator resets with the Password Modify
@@ -40,6 +42,7 @@
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+use latchkey_bench::cores;
 use latchkey_bench::usage::{PeakRss, cpu_secs, status_kib};
 use latchkey_bench::world::{Db, Person, World};
 use latchkey_bench::{BenchResult, flag, per_second, rate, reset_rate, slapd_def, slapd_target};
@@ -73,6 +76,8 @@ struct Knobs {
     dbs: Vec<Db>,
     /// slapd without fsync: the directory gets out of the way, so the runner's own ceiling shows.
     dbnosync: bool,
+    /// slapd on core 0, this process and the store's server on core 1 ([`cores`]).
+    split_cores: bool,
 }
 
 /// The directory measured through our connector: one connection, and `many` in flight.
@@ -268,6 +273,10 @@ async fn openldap(knobs: &Knobs) -> BenchResult {
         log_level: "none".into(),
         ..SlapdOptions::default()
     })?;
+    if knobs.split_cores {
+        let pid = slapd.pid().ok_or("slapd has no process id")?;
+        cores::pin(pid, cores::DIRECTORY)?;
+    }
     let url = slapd.url();
     let people: Vec<Person> = (0..users)
         .map(|i| Person {
@@ -279,14 +288,19 @@ async fn openldap(knobs: &Knobs) -> BenchResult {
     let targets = (slapd_target(&url, 1)?, slapd_target(&url, 8)?);
     let directory = Directory::new(targets, 8, accounts, (slapd.pid(), "exop"));
     println!(
-        "\n### OpenLDAP (slapd, ppolicy, mdb {}), {users} accounts, batches of {}, {} batches in flight\n",
+        "\n### OpenLDAP (slapd, ppolicy, mdb {}), {users} accounts, batches of {}, {} batches in flight{}\n",
         if knobs.dbnosync {
             "WITHOUT fsync"
         } else {
             "with fsync"
         },
         knobs.batch,
-        knobs.batches_in_flight
+        knobs.batches_in_flight,
+        if knobs.split_cores {
+            "; slapd alone on core 0, the bench and the store on core 1"
+        } else {
+            ""
+        }
     );
     header();
     directory.full_rows().await?;
@@ -381,7 +395,16 @@ async fn main() -> BenchResult {
             Some(one) => vec![one.parse::<Db>()?],
         },
         dbnosync: args.iter().any(|a| a == "--dbnosync"),
+        split_cores: args.iter().any(|a| a == "--split-cores"),
     };
+    if knobs.split_cores {
+        cores::pin(std::process::id(), cores::OURS)?;
+        if knobs.dbs.contains(&Db::Postgres)
+            && let Some(pid) = latchkey_testkit::PgCluster::shared()?.pid()
+        {
+            cores::pin(pid, cores::OURS)?;
+        }
+    }
     println!(
         "## Mass password reset vs the directory ({} cores)",
         std::thread::available_parallelism().map_or(1, usize::from)
