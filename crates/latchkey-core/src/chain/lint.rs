@@ -77,7 +77,12 @@ pub fn lint(chains: &[ChainDef], rules: &[SelectorRule]) -> Vec<Finding> {
         chains
             .iter()
             .filter(|c| c.id.as_str() == super::builtin::PASSWORD_RESET)
-            .filter_map(super::lint_reset::questions_alone),
+            .flat_map(|c| {
+                let mut found: Vec<Finding> =
+                    super::lint_reset::questions_alone(c).into_iter().collect();
+                found.extend(super::lint_reset::shown_before_the_code(c));
+                found
+            }),
     );
     for chain in chains {
         let at = |order: Option<u32>| Subject::Chain(chain.id.clone(), order);

@@ -1,9 +1,15 @@
 //! The lint of a password reset chain (the built-in `PASSWORD_RESET` as stored, or the global
-//! policy's reset `sequence`): security questions must never be enough alone to reset a
-//! password. They are a weak secret (guessable, often public), so a reset chain in which
+//! policy's reset `sequence`).
+//!
+//! [`questions_alone`]: security questions must never be enough alone to reset a password. They are a weak secret (guessable, often public), so a reset chain in which
 //! answering them can succeed without a mailed code, a TOTP or another strong method gets a
 //! warning that says how to fix it. The shipped chains never do this; an operator may still
 //! choose to (seed 002's interns), knowingly.
+//!
+//! [`shown_before_the_code`]: a page only a known person can get (their hint, their security
+//! questions, a menu of the verification methods they may use) shown before the mailed code
+//! tells whoever types a user ID that the account exists: unknown users go straight to the
+//! generic "we sent a code" page.
 
 use super::lint::{Finding, Severity, Subject};
 use super::model::{ChainDef, Control, ModuleType};
@@ -57,6 +63,41 @@ pub fn questions_alone(chain: &ChainDef) -> Option<Finding> {
                 .into(),
         )
     })
+}
+
+/// Warnings for the modules of reset chain `chain`, before its first mailed code or link, whose
+/// page only a known person gets (see the module docs).
+pub fn shown_before_the_code(chain: &ChainDef) -> Vec<Finding> {
+    let mailed = chain
+        .modules
+        .iter()
+        .filter(|m| matches!(m.kind, ModuleType::MailNonce | ModuleType::EmailSmsPin))
+        .map(|m| m.order)
+        .min()
+        .unwrap_or(u32::MAX);
+    let mut modules: Vec<_> = chain.modules.iter().filter(|m| m.order < mailed).collect();
+    modules.sort_by_key(|m| m.order);
+    modules
+        .into_iter()
+        .filter_map(|m| {
+            let what = match m.kind {
+                ModuleType::Hint => "a password hint",
+                ModuleType::Response => "security questions",
+                ModuleType::AtLeast => "a menu of verification methods",
+                _ => return None,
+            };
+            Some(warning(
+                chain,
+                Some(m.order),
+                format!(
+                    "the password reset sequence shows {what} before the mailed code: whoever \
+                     types a user ID learns that the account exists and has {what} \
+                     (unknown users never see this page); put it after the mailed code, or \
+                     rate-limit /forgot"
+                ),
+            ))
+        })
+        .collect()
 }
 
 fn warning(chain: &ChainDef, order: Option<u32>, message: String) -> Finding {
@@ -172,5 +213,30 @@ mod tests {
         assert!(!warned(&stored), "only the reset chain is a reset chain");
         stored.id = ChainId::new(builtin::PASSWORD_RESET).unwrap();
         assert!(warned(&stored));
+    }
+
+    #[test]
+    fn a_method_menu_before_the_code_tells_who_exists() {
+        let mut reset = chain(vec![
+            module(10, UserIdent, Control::Requisite),
+            module(20, ModuleType::AtLeast, Control::Required),
+            module(30, MailNonce, Control::Required),
+        ]);
+        let found = shown_before_the_code(&reset);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("a menu of verification methods"));
+        assert_eq!(found[0].subject, Subject::Chain(reset.id.clone(), Some(20)));
+        // After the code (the shipped pattern) it tells nothing.
+        reset.modules[1].order = 40;
+        assert!(shown_before_the_code(&reset).is_empty());
+        // The lint checks the stored PASSWORD_RESET chain too.
+        reset.modules[1].order = 20;
+        reset.id = ChainId::new(builtin::PASSWORD_RESET).unwrap();
+        let lint = crate::chain::lint::lint(std::slice::from_ref(&reset), &[]);
+        assert!(
+            lint.iter()
+                .any(|f| f.message.contains("menu of verification")),
+            "{lint:?}"
+        );
     }
 }

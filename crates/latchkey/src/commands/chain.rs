@@ -174,6 +174,9 @@ async fn switch(ctx: &Context, id: &ChainId, enable: bool) -> anyhow::Result<()>
         outln!("chain {id} is already {word}; nothing changed")?;
         return Ok(());
     }
+    if !enable {
+        refuse_if_reset_sequence(ctx, id, word).await?;
+    }
     let new = ChainDef {
         enabled: enable,
         ..old.clone()
@@ -189,19 +192,26 @@ async fn switch(ctx: &Context, id: &ChainId, enable: bool) -> anyhow::Result<()>
     Ok(())
 }
 
-async fn delete(ctx: &Context, id: &ChainId) -> anyhow::Result<()> {
-    let chains = ctx.store.chains().await?;
-    admin::check_delete(find(&chains, id)?).map_err(|e| refused(id, vec![e]))?;
+/// `/forgot` runs the global policy's reset sequence: it may be neither deleted nor disabled
+/// while the policy names it.
+async fn refuse_if_reset_sequence(ctx: &Context, id: &ChainId, what: &str) -> anyhow::Result<()> {
     let policies = ctx.store.policies().await?;
-    let reset_sequence = reset::global_reset(&policies)
+    let sequence = reset::global_reset(&policies)
         .and_then(|s| reset::parse(s).ok())
         .and_then(|s| s.sequence);
-    if reset_sequence.as_ref() == Some(id) {
+    if sequence.as_ref() == Some(id) {
         return Err(BadInput::error(format!(
             "chain {id} is the password reset sequence of the global policy and was not \
-             deleted; name another sequence there first (latchkey policy import)"
+             {what}; name another sequence there first (latchkey policy import)"
         )));
     }
+    Ok(())
+}
+
+async fn delete(ctx: &Context, id: &ChainId) -> anyhow::Result<()> {
+    let chains = ctx.store.chains().await?;
+    refuse_if_reset_sequence(ctx, id, "deleted").await?;
+    admin::check_delete(find(&chains, id)?).map_err(|e| refused(id, vec![e]))?;
     let rules = ctx.store.selector_rules().await?;
     let remaining: Vec<ChainDef> = chains.iter().filter(|c| c.id != *id).cloned().collect();
     let broken = findings::added(&lint(&chains, &rules), &lint(&remaining, &rules));

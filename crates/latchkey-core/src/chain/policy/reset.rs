@@ -18,8 +18,8 @@
 //! [`parse`] checks the keys and values; [`check`] adds what needs the stored configuration
 //! (the chain and the class exist). `latchkey policy import` refuses a policy on any error.
 
-use super::super::lint::{Finding, Severity, Subject};
-use super::super::model::{ChainDef, ChainId, ModuleType};
+use super::super::lint::Finding;
+use super::super::model::{ChainDef, ChainId};
 use super::{SecurityPolicy, Settings, effective, policies_for};
 use crate::ids::UserClassId;
 use std::collections::BTreeSet;
@@ -211,47 +211,13 @@ pub fn global_sequence_warnings(chains: &[ChainDef], policies: &[SecurityPolicy]
         .collect()
 }
 
-/// Warnings for a reset sequence: security questions that alone can reset a password
-/// ([`crate::chain::lint_reset`]); a `hint` or a `response` (security questions) shown before
-/// the mailed code or link lets anyone who types a user ID see whether the account exists and
-/// has a hint or enrolled questions (account enumeration); unknown users never see those pages.
+/// Warnings for a reset sequence: security questions that alone can reset a password, and
+/// pages shown before the mailed code that tell whoever types a user ID that the account
+/// exists ([`crate::chain::lint_reset`]).
 pub fn sequence_warnings(sequence: &ChainDef) -> Vec<Finding> {
     let mut out: Vec<Finding> = crate::chain::lint_reset::questions_alone(sequence)
         .into_iter()
         .collect();
-    out.extend(enumeration_warnings(sequence));
+    out.extend(crate::chain::lint_reset::shown_before_the_code(sequence));
     out
-}
-
-/// The enumeration half of [`sequence_warnings`].
-fn enumeration_warnings(sequence: &ChainDef) -> Vec<Finding> {
-    let mailed = sequence
-        .modules
-        .iter()
-        .filter(|m| matches!(m.kind, ModuleType::MailNonce | ModuleType::EmailSmsPin))
-        .map(|m| m.order)
-        .min()
-        .unwrap_or(u32::MAX);
-    sequence
-        .modules
-        .iter()
-        .filter(|m| m.order < mailed)
-        .filter_map(|m| {
-            let what = match m.kind {
-                ModuleType::Hint => "a password hint",
-                ModuleType::Response => "security questions",
-                _ => return None,
-            };
-            Some(Finding {
-                severity: Severity::Warning,
-                subject: Subject::Chain(sequence.id.clone(), Some(m.order)),
-                message: format!(
-                    "the password reset sequence shows {what} before the mailed code: whoever \
-                     types a user ID learns that the account exists and has {what} \
-                     (unknown users never see this page); put it after the mailed code, or \
-                     rate-limit /forgot"
-                ),
-            })
-        })
-        .collect()
 }
