@@ -48,6 +48,31 @@ impl Plan {
     pub fn skipped(&self) -> u64 {
         self.targets.values().flat_map(|t| t.skipped.values()).sum()
     }
+
+    /// A fingerprint of what the plan does (every account: target, name, owner, planned or
+    /// skipped and why), independent of the run id and the order of the entries. The web's
+    /// confirm page carries it, so the run started is the one the operator reviewed: planned
+    /// again at the start, a plan with another fingerprint is refused.
+    pub fn digest(&self) -> String {
+        let mut lines: Vec<String> = self
+            .entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}\t{}\t{}\t{:?}\t{}",
+                    e.target,
+                    e.account_name,
+                    e.owner.map(|o| o.to_string()).unwrap_or_default(),
+                    e.state,
+                    e.message.as_deref().unwrap_or_default()
+                )
+            })
+            .collect();
+        lines.sort_unstable();
+        latchkey_core::token::TokenHash::of(&lines.join("\n"))
+            .as_str()
+            .to_owned()
+    }
 }
 
 /// Plans `request` as run `job`.

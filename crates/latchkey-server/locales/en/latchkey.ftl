@@ -427,3 +427,6 @@ target-refusal-policy = it does not meet the password policy (length, complexity
 # A reset sequence's module pages (the midPoint way) name whose password is reset.
 reset-for = Resetting the password of { $user }.
 reset-questions-intro = Resetting the password of { $user }. Capital letters and extra spaces do not matter.
+
+# The plan changed between the confirm page and the start of a mass password run.
+mpr-plan-changed = Nothing was started: the accounts in scope changed since you reviewed the plan ({ $count } accounts get a new password now). Go back and review the plan again.

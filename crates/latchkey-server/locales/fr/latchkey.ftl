@@ -424,3 +424,6 @@ target-refusal-policy = il ne respecte pas la politique de mots de passe (longue
 # A reset sequence's module pages (the midPoint way) name whose password is reset.
 reset-for = Réinitialisation du mot de passe de { $user }.
 reset-questions-intro = Réinitialisation du mot de passe de { $user }. Les majuscules et les espaces en trop ne comptent pas.
+
+# The plan changed between the confirm page and the start of a mass password run.
+mpr-plan-changed = Rien n’a été lancé : les comptes concernés ont changé depuis que vous avez vu le plan ({ $count } comptes recevraient maintenant un nouveau mot de passe). Revenez en arrière et revoyez le plan.

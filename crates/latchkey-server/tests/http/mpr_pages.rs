@@ -132,10 +132,16 @@ pub(crate) async fn plan_and_start(b: &mut Browser, kind: &str, seen: &mut Vec<P
         .post("/admin/mpr/plan", &[("csrf", &csrf), ("kind", kind)])
         .await;
     assert_eq!(plan.status, 200, "{}", plan.body);
+    let digest = plan_digest(&plan);
     let started = b
         .post(
             "/admin/mpr/start",
-            &[("csrf", &csrf), ("kind", kind), ("confirm", "yes")],
+            &[
+                ("csrf", &csrf),
+                ("kind", kind),
+                ("confirm", "yes"),
+                ("plan", &digest),
+            ],
         )
         .await;
     assert_eq!(started.status, 303, "{}", started.body);
@@ -143,6 +149,15 @@ pub(crate) async fn plan_and_start(b: &mut Browser, kind: &str, seen: &mut Vec<P
     seen.push(plan);
     seen.push(b.get(&at).await);
     at
+}
+
+/// The plan fingerprint the confirm page posts back.
+pub(crate) fn plan_digest(page: &Page) -> String {
+    let (_, after) = page
+        .body
+        .split_once("name=\"plan\" value=\"")
+        .expect("the confirm page carries the plan's fingerprint");
+    after.split('"').next().unwrap_or_default().to_owned()
 }
 
 /// Polls the progress JSON until the run stops moving.
@@ -359,6 +374,35 @@ on_both!(
         assert_eq!(unconfirmed.status, 400);
         let forged = [("csrf", ""), ("kind", "onboard"), ("confirm", "yes")];
         assert_eq!(b.post("/admin/mpr/start", &forged).await.status, 403);
+        // Only the plan reviewed starts: not one whose accounts differ from it (here, the
+        // scoped plan's fingerprint for the whole run), nor one never reviewed.
+        let two = [
+            ("csrf", csrf.as_str()),
+            ("kind", "onboard"),
+            ("accounts", &named),
+        ];
+        let two = b.post("/admin/mpr/plan", &two).await;
+        for reviewed in [plan_digest(&two), String::new()] {
+            let changed = b
+                .post(
+                    "/admin/mpr/start",
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("kind", "onboard"),
+                        ("confirm", "yes"),
+                        ("plan", &reviewed),
+                    ],
+                )
+                .await;
+            assert_eq!(changed.status, 400, "{}", changed.body);
+            assert!(
+                changed.body.contains(
+                    "the accounts in scope changed since you reviewed the plan (3 accounts"
+                ),
+                "{}",
+                changed.body
+            );
+        }
         assert!(server.store.jobs(10).await.unwrap().is_empty());
 
         let onboard = plan_and_start(&mut b, "onboard", &mut seen).await;

@@ -260,6 +260,9 @@ pub struct RequestForm {
     accounts: String,
     dry_run: Option<String>,
     confirm: Option<String>,
+    /// The fingerprint of the plan the confirm page showed ([`latchkey_mpr::plan::Plan::digest`]).
+    #[serde(default)]
+    plan: String,
 }
 
 impl RequestForm {
@@ -336,6 +339,8 @@ struct ConfirmPage {
     targets: Vec<TargetView>,
     planned: u64,
     skipped: u64,
+    /// The plan's fingerprint, posted back with the confirmation.
+    digest: String,
     user_classes: String,
     accounts: String,
     accounts_count: usize,
@@ -361,7 +366,9 @@ pub async fn plan(
         .join(", ");
     let accounts = request.scope.accounts.join("\n");
     let accounts_count = request.scope.accounts.len();
-    let (_, plan) = runner::start(state.store.clone(), request, operator.login()).await?;
+    // A dry run: `confirm` only records the plan in the audit.
+    let (id, plan) = runner::prepare(&state.store, &request).await?;
+    runner::confirm(&state.store, request, id, &plan, &operator.login()).await?;
     let targets = plan
         .targets
         .iter()
@@ -379,6 +386,7 @@ pub async fn plan(
         targets,
         planned: plan.planned(),
         skipped: plan.skipped(),
+        digest: plan.digest(),
         user_classes,
         accounts,
         accounts_count,
@@ -411,7 +419,17 @@ pub async fn start(
         .into());
     }
     let request = request_of(&state, &form).await?;
-    let (id, _) = runner::start(state.store.clone(), request, operator.login()).await?;
+    // Planned again: only the very plan the operator reviewed may start.
+    let (id, plan) = runner::prepare(&state.store, &request).await?;
+    if plan.digest() != form.plan {
+        return Err(PageError::BadRequest(format!(
+            "Nothing was started: the accounts in scope changed since you reviewed the plan \
+             ({} accounts get a new password now). Go back and review the plan again.",
+            plan.planned()
+        ))
+        .into());
+    }
+    let id = runner::confirm(&state.store, request, id, &plan, &operator.login()).await?;
     let Some(id) = id else {
         return Err(PageError::Internal("a confirmed run was not stored".into()).into());
     };

@@ -71,13 +71,22 @@ async fn work(state: &AppState, job: MprJobId) {
     }
 }
 
-/// Plans `request` (and stores it as a new run unless it is a dry run).
-pub async fn start(
-    store: Store,
+/// Plans `request` without storing anything: the plan to show (and its run id).
+pub async fn prepare(store: &Store, request: &MprRequest) -> Result<(MprJobId, Plan), PageError> {
+    latchkey_mpr::prepare(store, request, &mut OsRandom)
+        .await
+        .map_err(super::mpr_error)
+}
+
+/// Stores `plan` as run `id`, confirmed by `requested_by`.
+pub async fn confirm(
+    store: &Store,
     request: MprRequest,
-    requested_by: String,
-) -> Result<(Option<MprJobId>, Plan), PageError> {
-    latchkey_mpr::start(&store, request, &requested_by, &mut OsRandom)
+    id: MprJobId,
+    plan: &Plan,
+    requested_by: &str,
+) -> Result<Option<MprJobId>, PageError> {
+    latchkey_mpr::confirm(store, request, id, plan, requested_by)
         .await
         .map_err(super::mpr_error)
 }
