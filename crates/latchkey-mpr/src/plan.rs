@@ -204,3 +204,68 @@ pub async fn template(store: &Store, name: &str) -> Result<VaultItem, MprError> 
         .find(|t| t.name == name || t.id.to_string() == name)
         .ok_or_else(|| MprError::NoTemplate(name.to_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(
+        job: u128,
+        account: u128,
+        name: &str,
+        owner: Option<u128>,
+        state: EntryState,
+    ) -> Entry {
+        Entry {
+            job: MprJobId(uuid::Uuid::from_u128(job)),
+            account: AccountId(uuid::Uuid::from_u128(account)),
+            target: TargetId::new("LDAP").unwrap(),
+            account_name: name.into(),
+            owner: owner.map(|o| ProfileId(uuid::Uuid::from_u128(o))),
+            vault_item: None,
+            state,
+            pending: None,
+            sends: 0,
+            attempts: 0,
+            refusals: 0,
+            message: (state == EntryState::Skipped).then(|| "no owner".into()),
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn plan(entries: Vec<Entry>) -> Plan {
+        Plan {
+            entries,
+            targets: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_digest_is_what_the_plan_does_not_its_run_or_order() {
+        let a = entry(1, 1, "uid=a", Some(7), EntryState::Planned);
+        let b = entry(1, 2, "uid=b", None, EntryState::Skipped);
+        let shown = plan(vec![a.clone(), b.clone()]).digest();
+        // Planned again for the start: another run id, another order — the same plan.
+        let again = plan(vec![
+            entry(2, 2, "uid=b", None, EntryState::Skipped),
+            entry(2, 1, "uid=a", Some(7), EntryState::Planned),
+        ]);
+        assert_eq!(again.digest(), shown);
+        // An account more, one less, another owner, or skipped instead: another plan.
+        let more = plan(vec![
+            a.clone(),
+            b.clone(),
+            entry(1, 3, "uid=c", Some(8), EntryState::Planned),
+        ]);
+        let less = plan(vec![a.clone()]);
+        let owner = plan(vec![
+            entry(1, 1, "uid=a", Some(9), EntryState::Planned),
+            b.clone(),
+        ]);
+        let skipped = plan(vec![entry(1, 1, "uid=a", Some(7), EntryState::Skipped), b]);
+        for other in [more, less, owner, skipped] {
+            assert_ne!(other.digest(), shown);
+        }
+        assert_eq!(shown.len(), 64, "{shown}");
+    }
+}
