@@ -4,8 +4,8 @@
 //! are called and its attribute writes (`FORGOTTEN_PASSWORD / POST_ACTION_ATTRIBUTE`, see
 //! the `attribute` module) made on the person's target accounts.
 //!
-//! [`fire`] only spawns a task and returns: the configuration is read, the calls rendered and
-//! made in the background, so a slow, failing or absent endpoint changes neither the page the
+//! [`fire`] reads the profile's post actions (those in force when the reset happened), spawns a
+//! task and returns: the calls are rendered and made in the background, so a slow, failing or absent endpoint changes neither the page the
 //! person gets nor its timing, and nothing it does can undo the reset. Each webhook gets up to
 //! [`ATTEMPTS`] calls of at most [`TIMEOUT`] each; a retryable failure (no connection, a
 //! timeout, HTTP 408, 429 or 5xx) waits [`FIRST_BACKOFF`], then twice as long, before the next.
@@ -27,6 +27,7 @@ use super::search::configuration;
 use crate::pages::change_password::audit;
 use crate::state::AppState;
 use latchkey_core::profile::Profile;
+use latchkey_core::sspr::ResetProfile;
 use latchkey_core::sspr::post_action::{Action, Facts, WebhookRequest};
 use latchkey_notify::webhook::{self, WebhookCall};
 use std::time::Duration;
@@ -40,8 +41,10 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Calls the webhooks of the forgotten-password profile `sspr_profile` for `person`, in the
-/// background (see the module docs). `now` is when the reset or unlock happened.
-pub fn fire(
+/// background (see the module docs). `now` is when the reset or unlock happened. The profile's
+/// post actions are read here, before the task starts: the ones in force when the reset
+/// happened run, whatever the settings say by the time the task gets to them.
+pub async fn fire(
     app: &AppState,
     person: &Profile,
     sspr_profile: Option<String>,
@@ -52,13 +55,7 @@ pub fn fire(
         tracing::debug!("a reset flow without a forgotten-password profile: no post actions");
         return;
     };
-    let app = app.clone();
-    let person = person.clone();
-    tokio::spawn(async move { run(app, person, name, action, now).await });
-}
-
-async fn run(app: AppState, person: Profile, name: String, action: Action, now: OffsetDateTime) {
-    let config = match configuration(&app).await {
+    let config = match configuration(app).await {
         Ok(config) => config,
         Err(e) => {
             tracing::error!(error = %e, "post actions not run: the configuration cannot be read");
@@ -67,12 +64,24 @@ async fn run(app: AppState, person: Profile, name: String, action: Action, now: 
     };
     let Some(profile) = config
         .profiles
-        .iter()
+        .into_iter()
         .find(|p| p.name.eq_ignore_ascii_case(&name))
     else {
         tracing::warn!(profile = %name, "post actions not run: the profile is no longer configured");
         return;
     };
+    let app = app.clone();
+    let person = person.clone();
+    tokio::spawn(async move { run(app, person, profile, action, now).await });
+}
+
+async fn run(
+    app: AppState,
+    person: Profile,
+    profile: ResetProfile,
+    action: Action,
+    now: OffsetDateTime,
+) {
     let facts = Facts {
         login: person.login_id.to_string(),
         name: person.display_name.clone(),

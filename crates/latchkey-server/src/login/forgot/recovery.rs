@@ -254,7 +254,7 @@ pub async fn submit(
     let now = OffsetDateTime::now_utc();
     let unlocked = close_out(&app, &profile, "password.reset", &typed, Some("set"), now).await?;
     notify(&app, &profile, &headers, now, MessageKind::PasswordChanged);
-    post_action::fire(&app, &profile, sspr_profile, Action::Reset, now);
+    post_action::fire(&app, &profile, sspr_profile, Action::Reset, now).await;
     done(
         &app,
         &DonePage {
@@ -316,7 +316,7 @@ async fn unlock_only(
     let now = OffsetDateTime::now_utc();
     let unlocked = close_out(app, profile, "account.unlock", &typed, None, now).await?;
     notify(app, profile, headers, now, MessageKind::AccountUnlocked);
-    post_action::fire(app, profile, sspr_profile, Action::Unlock, now);
+    post_action::fire(app, profile, sspr_profile, Action::Unlock, now).await;
     done(
         app,
         &DonePage {

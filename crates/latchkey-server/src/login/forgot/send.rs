@@ -130,7 +130,7 @@ pub(super) async fn submit(
     )
     .await?;
     mail(app, profile, to, &password, headers, now);
-    super::post_action::fire(app, profile, sspr_profile, Action::Reset, now);
+    super::post_action::fire(app, profile, sspr_profile, Action::Reset, now).await;
     done(
         app,
         &DonePage {
