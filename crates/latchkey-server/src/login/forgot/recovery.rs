@@ -215,8 +215,8 @@ pub async fn submit(
     }
     let settings = app.store.settings().await?;
     let policy = policy(&settings)?;
-    let offered = unlock_offered(&app, &profile).await?;
-    let mut page = form_page(form.csrf.clone(), &profile, &policy, offered);
+    // "Unlock only" is read from the targets when a refusal shows the form again, not before.
+    let mut page = form_page(form.csrf.clone(), &profile, &policy, false);
     let new = normalise(&form.new);
     if form.new != form.confirm {
         page.confirm_error =
@@ -229,6 +229,7 @@ pub async fn submit(
         .map(|r| page.tr.refusal(r))
         .collect();
     if !verdict.ok || page.confirm_error.is_some() {
+        page.unlock_offered = unlock_offered(&app, &profile).await?;
         return Ok((StatusCode::BAD_REQUEST, html(&page)?).into_response());
     }
     let typed = loaded.state.login.typed.clone();
@@ -240,6 +241,7 @@ pub async fn submit(
         Err(report) => {
             let stopped = password_sync::message(&page.tr, &report);
             page.new_errors.extend(stopped);
+            page.unlock_offered = unlock_offered(&app, &profile).await?;
             return Ok((password_sync::status(&report), html(&page)?).into_response());
         }
     };
