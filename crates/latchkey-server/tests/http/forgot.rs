@@ -80,6 +80,16 @@ pub(crate) async fn set_new(b: &mut Browser, new: &str, confirm: &str) -> Page {
     .await
 }
 
+/// "Unlock my account and keep my password" in a verified flow.
+pub(crate) async fn unlock_only(b: &mut Browser) -> Page {
+    let csrf = b.csrf();
+    b.post(
+        "/forgot/new-password",
+        &[("csrf", csrf.as_str()), ("action", "unlock")],
+    )
+    .await
+}
+
 pub(crate) async fn can_sign_in(server: &TestServer, login: &str, password: &str) -> bool {
     Browser::new(&server.url)
         .sign_in(login, password)
@@ -300,13 +310,7 @@ on_both!(a_locked_account_unlocks_and_keeps_its_password, |server| {
         "{}",
         form.body
     );
-    let csrf = b.csrf();
-    let done = b
-        .post(
-            "/forgot/new-password",
-            &[("csrf", csrf.as_str()), ("action", "unlock")],
-        )
-        .await;
+    let done = unlock_only(&mut b).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert!(
         done.body.contains("Your account is unlocked"),
@@ -324,13 +328,7 @@ on_both!(a_locked_account_unlocks_and_keeps_its_password, |server| {
     let audit = server.store.recent_audit(100).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "account.unlock"));
     // The flow is spent.
-    let csrf = b.csrf();
-    let again = b
-        .post(
-            "/forgot/new-password",
-            &[("csrf", csrf.as_str()), ("action", "unlock")],
-        )
-        .await;
+    let again = unlock_only(&mut b).await;
     assert_eq!(again.status, 403, "{}", again.body);
 });
 
@@ -350,13 +348,7 @@ on_both!(unlock_only_is_for_locked_accounts, |server| {
     let mut b = verified(&server, "iris").await;
     let form = b.get("/forgot/new-password").await;
     assert!(!form.body.contains("keep my password"), "{}", form.body);
-    let csrf = b.csrf();
-    let refused = b
-        .post(
-            "/forgot/new-password",
-            &[("csrf", csrf.as_str()), ("action", "unlock")],
-        )
-        .await;
+    let refused = unlock_only(&mut b).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
     // The flow still sets a password.
     assert_eq!(set_new(&mut b, NEW, NEW).await.status, 200);

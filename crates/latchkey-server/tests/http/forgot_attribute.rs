@@ -4,23 +4,18 @@
 //! and their reset goes through all the same. The write runs in the background, so the tests
 //! poll the directory with a short deadline.
 
-use crate::forgot::{can_sign_in, lock_by_failed_logins, set_new, verified};
+use crate::forgot::{can_sign_in, lock_by_failed_logins, set_new, unlock_only, verified};
 use crate::nonce::log;
 use crate::on_both;
-use latchkey_core::account::Account;
-use latchkey_core::ids::{AccountId, TargetId};
-use latchkey_core::profile::{Attributes, Profile};
+use crate::targets::ldap_target;
+use latchkey_core::profile::Profile;
 use latchkey_core::repo::{AuditEvent, AuditRepo, ProfileRepo, SettingsRepo};
-use latchkey_core::secret::Password;
 use latchkey_core::settings::validate_row;
 use latchkey_core::sspr::NS_FORGOTTEN_PASSWORD;
-use latchkey_core::target::repo::{StoredTarget, TargetRepo};
-use latchkey_core::target::{TargetConnector, TargetDef, TargetKind};
-use latchkey_server::os::OsRandom;
-use latchkey_targets::{Connector, credentials};
-use latchkey_testkit::{PEOPLE_DN, SERVICE_DN, SERVICE_PASSWORD, Slapd, SlapdOptions, TestServer};
+use latchkey_core::target::TargetConnector;
+use latchkey_targets::Connector;
+use latchkey_testkit::{Slapd, SlapdOptions, TestServer};
 use std::time::{Duration, Instant};
-use time::OffsetDateTime;
 
 const OLD: &str = "correct horse battery";
 const NEW: &str = "violet tractor umbrella 42";
@@ -34,46 +29,13 @@ async fn directory(server: &TestServer) -> (Slapd, Connector) {
         ..SlapdOptions::default()
     })
     .unwrap();
-    let mut def = TargetDef::new(
-        TargetId::new("LDAP").unwrap(),
-        TargetKind::Ldap,
-        &dir.url(),
-        SERVICE_DN,
-    );
-    def.base_dn = PEOPLE_DN.into();
-    let master = server.state.master_key.as_ref().unwrap();
-    let sealed = credentials::seal(
-        master,
-        &def,
-        &Password::new(SERVICE_PASSWORD),
-        &mut OsRandom,
-    )
-    .unwrap();
-    let now = OffsetDateTime::now_utc();
-    let stored = StoredTarget {
-        def,
-        sealed_secret: Some(sealed),
-        created_at: now,
-        updated_at: now,
-    };
-    server.store.create_target(&stored).await.unwrap();
-    let connector = credentials::connector(Some(master), &stored).unwrap();
+    let connector = ldap_target(server, "LDAP", &dir.url()).await;
     (dir, connector)
 }
 
 /// Associates `dn` on target `LDAP` with `owner`.
 async fn own(server: &TestServer, owner: &Profile, dn: &str) {
-    server
-        .store
-        .upsert_accounts(&[Account {
-            id: AccountId(uuid::Uuid::now_v7()),
-            target_id: TargetId::new("LDAP").unwrap(),
-            account_name: dn.to_owned(),
-            owner: Some(owner.id),
-            attributes: Attributes::new(),
-        }])
-        .await
-        .unwrap();
+    crate::targets::own(server, owner.id, "LDAP", dn).await;
 }
 
 async fn rows(server: &TestServer, rows: &[&str]) {
@@ -196,13 +158,7 @@ on_both!(an_unlock_writes_with_action_unlock, |server| {
     rows(&server, &["default LDAP description %action%: %login%"]).await;
     lock_by_failed_logins(&server, "gina").await;
     let mut b = verified(&server, "gina").await;
-    let csrf = b.csrf();
-    let done = b
-        .post(
-            "/forgot/new-password",
-            &[("csrf", csrf.as_str()), ("action", "unlock")],
-        )
-        .await;
+    let done = unlock_only(&mut b).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(written(&connector, &dn).await, ["unlock: gina"]);
     assert!(can_sign_in(&server, "gina", OLD).await, "password kept");

@@ -6,7 +6,8 @@
 
 use crate::client::Page;
 use crate::forgot::{
-    answer, can_sign_in, identify, lock_by_failed_logins, set_new, verified, without_tokens,
+    answer, can_sign_in, identify, lock_by_failed_logins, set_new, unlock_only, verified,
+    without_tokens,
 };
 use crate::nonce::log;
 use crate::on_both;
@@ -210,13 +211,7 @@ on_both!(an_unlock_calls_the_webhook_with_unlock, |server| {
     .await;
     lock_by_failed_logins(&server, "gina").await;
     let mut b = verified(&server, "gina").await;
-    let csrf = b.csrf();
-    let done = b
-        .post(
-            "/forgot/new-password",
-            &[("csrf", csrf.as_str()), ("action", "unlock")],
-        )
-        .await;
+    let done = unlock_only(&mut b).await;
     assert_eq!(done.status, 200, "{}", done.body);
     let seen = endpoint.wait_for(1).await;
     assert_eq!(seen.len(), 1, "{seen:?}");

@@ -39,6 +39,7 @@ mod pin_send_method;
 mod questions;
 mod scoreqna;
 mod simple_modules;
+mod targets;
 mod totp;
 mod two_factor;
 mod vault_pages;

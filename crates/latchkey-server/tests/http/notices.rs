@@ -1,7 +1,7 @@
 //! The notice mailed after `/forgot` says what happened: "unlocked" for "Unlock my account and
 //! keep my password", "password changed" for a reset, each in its own kind of message.
 
-use crate::forgot::{lock_by_failed_logins, mails_of, set_new, verified};
+use crate::forgot::{lock_by_failed_logins, mails_of, set_new, unlock_only, verified};
 use crate::on_both;
 use latchkey_notify::MessageKind;
 
@@ -12,13 +12,7 @@ on_both!(an_unlock_mails_an_unlock_notice, |server| {
     server.add_user("gina", OLD).await.unwrap();
     lock_by_failed_logins(&server, "gina").await;
     let mut b = verified(&server, "gina").await;
-    let csrf = b.csrf();
-    let done = b
-        .post(
-            "/forgot/new-password",
-            &[("csrf", csrf.as_str()), ("action", "unlock")],
-        )
-        .await;
+    let done = unlock_only(&mut b).await;
     assert_eq!(done.status, 200, "{}", done.body);
     let mails = mails_of(&server, "gina@example.org", MessageKind::AccountUnlocked, 1).await;
     let mail = &mails[0].message;

@@ -6,20 +6,16 @@
 //! stops the run, says which systems took the password, and leaves the reset flow usable.
 
 use crate::client::{Browser, Page};
-use crate::forgot::{can_sign_in, set_new, verified};
+use crate::forgot::{can_sign_in, set_new, unlock_only, verified};
 use crate::on_both;
-use latchkey_core::account::Account;
-use latchkey_core::ids::{AccountId, TargetId};
-use latchkey_core::profile::{Attributes, LoginId, Profile};
+use crate::targets::{ldap_target, own};
+use latchkey_core::profile::{LoginId, Profile};
 use latchkey_core::repo::{AuditRepo, ProfileRepo, SettingsRepo};
 use latchkey_core::secret::Password;
 use latchkey_core::settings::validate_row;
-use latchkey_core::target::repo::{StoredTarget, TargetRepo};
-use latchkey_core::target::{PasswordMethod, TargetConnector, TargetDef, TargetError, TargetKind};
-use latchkey_server::os::OsRandom;
-use latchkey_targets::{Connector, credentials};
-use latchkey_testkit::{PEOPLE_DN, SERVICE_DN, SERVICE_PASSWORD, Slapd, SlapdOptions, TestServer};
-use time::OffsetDateTime;
+use latchkey_core::target::{TargetConnector, TargetError};
+use latchkey_targets::Connector;
+use latchkey_testkit::{Slapd, SlapdOptions, TestServer};
 
 const SECOND: &str = "violet tractor umbrella 42";
 const THIRD: &str = "silent quartz meadow 7 kite";
@@ -38,29 +34,6 @@ fn slapd(min_length: u32) -> Slapd {
     .unwrap()
 }
 
-/// Defines target `id` at `url` (the slapd's service account) and returns its connector.
-async fn target(server: &TestServer, id: &str, url: &str) -> Connector {
-    let mut def = TargetDef::new(
-        TargetId::new(id).unwrap(),
-        TargetKind::Ldap,
-        url,
-        SERVICE_DN,
-    );
-    def.base_dn = PEOPLE_DN.into();
-    def.password_method = PasswordMethod::Exop;
-    let master = server.state.master_key.as_ref().unwrap();
-    let sealed = credentials::seal(master, &def, &pw(SERVICE_PASSWORD), &mut OsRandom).unwrap();
-    let now = OffsetDateTime::now_utc();
-    let stored = StoredTarget {
-        def,
-        sealed_secret: Some(sealed),
-        created_at: now,
-        updated_at: now,
-    };
-    server.store.create_target(&stored).await.unwrap();
-    credentials::connector(Some(master), &stored).unwrap()
-}
-
 /// The profile `user0000<i>` with the slapd entry's password and mail, owning that entry on
 /// every target in `targets`.
 async fn person(server: &TestServer, i: usize, targets: &[&str]) -> Profile {
@@ -70,17 +43,9 @@ async fn person(server: &TestServer, i: usize, targets: &[&str]) -> Profile {
         .unwrap();
     p.email = Some(format!("{}@example.org", Slapd::user_uid(i)));
     server.store.update_profile(&p).await.unwrap();
-    let accounts: Vec<Account> = targets
-        .iter()
-        .map(|t| Account {
-            id: AccountId(uuid::Uuid::now_v7()),
-            target_id: TargetId::new(*t).unwrap(),
-            account_name: Slapd::user_dn(i),
-            owner: Some(p.id),
-            attributes: Attributes::new(),
-        })
-        .collect();
-    server.store.upsert_accounts(&accounts).await.unwrap();
+    for t in targets {
+        own(server, p.id, t, &Slapd::user_dn(i)).await;
+    }
     p
 }
 
@@ -94,6 +59,35 @@ async fn sync_to(server: &TestServer, targets: &[&str]) {
         .replace_setting("PASSWORD_SYNC", "TARGETS", &rows)
         .await
         .unwrap();
+}
+
+/// One test's world: a slapd (`pwdMinLength` `min_length`) defined as target `LDAP`, target
+/// `DOWN` where nothing listens when `sync` names it, `PASSWORD_SYNC` listing `sync`, and the
+/// person `user0000<i>` owning their entry on each of those targets.
+struct Rig {
+    /// Keep it bound (`dir: _dir`): the slapd stops when this is dropped.
+    dir: Slapd,
+    ldap: Connector,
+    login: String,
+    old: String,
+    profile: Profile,
+}
+
+async fn rig(server: &TestServer, min_length: u32, sync: &[&str], i: usize) -> Rig {
+    let dir = slapd(min_length);
+    let ldap = ldap_target(server, "LDAP", &dir.url()).await;
+    if sync.contains(&"DOWN") {
+        ldap_target(server, "DOWN", &nowhere()).await;
+    }
+    sync_to(server, sync).await;
+    let profile = person(server, i, sync).await;
+    Rig {
+        dir,
+        ldap,
+        login: Slapd::user_uid(i),
+        old: Slapd::initial_password(i),
+        profile,
+    }
 }
 
 async fn change(b: &mut Browser, current: &str, new: &str) -> Page {
@@ -140,12 +134,13 @@ async fn sync_audits(server: &TestServer) -> Vec<serde_json::Value> {
 }
 
 on_both!(a_changed_password_is_set_on_the_target_too, |server| {
-    let dir = slapd(0);
-    let ldap = target(&server, "LDAP", &dir.url()).await;
-    sync_to(&server, &["LDAP"]).await;
-    let login = Slapd::user_uid(0);
-    let old = Slapd::initial_password(0);
-    person(&server, 0, &["LDAP"]).await;
+    let Rig {
+        dir: _dir,
+        ldap,
+        login,
+        old,
+        ..
+    } = rig(&server, 0, &["LDAP"], 0).await;
 
     let mut b = signed_in(&server, &login, &old).await;
     let done = change(&mut b, &old, SECOND).await;
@@ -176,12 +171,13 @@ on_both!(
     a_directory_refusal_is_shown_in_plain_words_and_changes_nothing,
     |server| {
         // slapd checks the length of a user's own change: 30 characters at least.
-        let dir = slapd(30);
-        let ldap = target(&server, "LDAP", &dir.url()).await;
-        sync_to(&server, &["LDAP"]).await;
-        let login = Slapd::user_uid(0);
-        let old = Slapd::initial_password(0);
-        person(&server, 0, &["LDAP"]).await;
+        let Rig {
+            dir: _dir,
+            ldap,
+            login,
+            old,
+            ..
+        } = rig(&server, 30, &["LDAP"], 0).await;
 
         let mut b = signed_in(&server, &login, &old).await;
         let refused = change(&mut b, &old, SECOND).await;
@@ -225,13 +221,13 @@ on_both!(
 on_both!(
     a_target_that_cannot_be_reached_stops_the_run_and_a_retry_finishes,
     |server| {
-        let dir = slapd(0);
-        let ldap = target(&server, "LDAP", &dir.url()).await;
-        target(&server, "DOWN", &nowhere()).await;
-        sync_to(&server, &["LDAP", "DOWN"]).await;
-        let login = Slapd::user_uid(0);
-        let old = Slapd::initial_password(0);
-        person(&server, 0, &["LDAP", "DOWN"]).await;
+        let Rig {
+            dir: _dir,
+            ldap,
+            login,
+            old,
+            ..
+        } = rig(&server, 0, &["LDAP", "DOWN"], 0).await;
 
         let mut b = signed_in(&server, &login, &old).await;
         let stopped = change(&mut b, &old, SECOND).await;
@@ -265,12 +261,12 @@ on_both!(
 on_both!(
     a_reset_sets_the_target_and_a_stopped_one_keeps_the_flow,
     |server| {
-        let dir = slapd(0);
-        let ldap = target(&server, "LDAP", &dir.url()).await;
-        target(&server, "DOWN", &nowhere()).await;
-        sync_to(&server, &["DOWN", "LDAP"]).await;
-        let login = Slapd::user_uid(1);
-        person(&server, 1, &["LDAP", "DOWN"]).await;
+        let Rig {
+            dir: _dir,
+            ldap,
+            login,
+            ..
+        } = rig(&server, 0, &["DOWN", "LDAP"], 1).await;
 
         let mut b = verified(&server, &login).await;
         let stopped = set_new(&mut b, SECOND, SECOND).await;
@@ -301,13 +297,16 @@ on_both!(
 on_both!(
     unlock_instead_of_reset_lifts_a_real_lockout_on_the_target,
     |server| {
-        let dir = slapd(0);
-        let ldap = target(&server, "LDAP", &dir.url()).await;
-        sync_to(&server, &["LDAP"]).await;
-        let login = Slapd::user_uid(0);
+        let Rig {
+            dir: _dir,
+            ldap,
+            login,
+            old,
+            profile: p,
+            ..
+        } = rig(&server, 0, &["LDAP"], 0).await;
         let dn = Slapd::user_dn(0);
-        let right = pw(&Slapd::initial_password(0));
-        let p = person(&server, 0, &["LDAP"]).await;
+        let right = pw(&old);
         for _ in 0..5 {
             let _ = ldap.verify_password(&dn, &pw("wrong")).await;
         }
@@ -324,13 +323,7 @@ on_both!(
             "unlock not offered: {}",
             form.body
         );
-        let csrf = b.csrf();
-        let done = b
-            .post(
-                "/forgot/new-password",
-                &[("csrf", csrf.as_str()), ("action", "unlock")],
-            )
-            .await;
+        let done = unlock_only(&mut b).await;
         assert_eq!(done.status, 200, "{}", done.body);
         assert!(!ldap.read_account(&dn).await.unwrap().state.locked);
         assert!(ldap.verify_password(&dn, &right).await.is_ok());
@@ -358,9 +351,12 @@ on_both!(
 on_both!(
     send_expired_marks_the_target_password_must_change,
     |server| {
-        let dir = slapd(0);
-        let ldap = target(&server, "LDAP", &dir.url()).await;
-        sync_to(&server, &["LDAP"]).await;
+        let Rig {
+            dir: _dir,
+            ldap,
+            login,
+            ..
+        } = rig(&server, 0, &["LDAP"], 0).await;
         let rows = vec![
             validate_row(
                 "FORGOTTEN_PASSWORD",
@@ -375,8 +371,6 @@ on_both!(
             .replace_setting("FORGOTTEN_PASSWORD", "RECOVERY_MODE", &rows)
             .await
             .unwrap();
-        let login = Slapd::user_uid(0);
-        person(&server, 0, &["LDAP"]).await;
         let mut b = verified(&server, &login).await;
         let csrf = b.csrf();
         let done = b
