@@ -1,7 +1,7 @@
 //! One batch of a mass password run, written in one transaction ([`MprRepo::write_batch`]) of
 //! a fixed number of statements, however many accounts the batch holds.
 //!
-//! In order: the check that this runner still holds the run's lease, the vault writes (the same
+//! In order: the check that this runner still holds the run's lease (held until the commit), the vault writes (the same
 //! statements as [`VaultRepo::write_item`], through [`write_vaults`]), the journal entries (one
 //! `UPDATE … FROM` over the rows; `PendingWrite::Keep` leaves the sealed pending password as it
 //! is), the report rows, the revocations of the owners (sessions deleted, outstanding reset
@@ -159,6 +159,7 @@ fn encode(job: MprJobId, batch: &BatchWrite) -> RepoResult<Encoded> {
 
 /// The statements of a batch, for a dialect.
 struct Statements {
+    lease: String,
     entries: String,
     report: String,
     sessions: String,
@@ -169,6 +170,17 @@ struct Statements {
 impl Statements {
     fn new(d: Dialect) -> Self {
         Self {
+            // The lease holds for the whole transaction: PostgreSQL's share lock keeps another
+            // runner from taking the run over until it commits, while the run's other batches
+            // (share locks too) go on; SQLite's writers already run one at a time. An update of
+            // the job's row instead would make every batch of the run wait for the one before.
+            lease: format!(
+                "SELECT id FROM mpr_jobs WHERE id = $1 AND runner = $2{}",
+                match d {
+                    Dialect::Postgres => " FOR SHARE",
+                    Dialect::Sqlite => "",
+                }
+            ),
             entries: format!(
                 "{}UPDATE mpr_entries SET state = x.state, \
                  pending = CASE WHEN x.replace_pending THEN x.pending ELSE mpr_entries.pending END, \
@@ -216,15 +228,13 @@ pub(crate) async fn write_batch(
     let sql = Statements::new(store.dialect());
     write_tx!(store, |tx| {
         if let Some(runner) = &batch.runner {
-            let held =
-                sqlx::query("UPDATE mpr_jobs SET runner = runner WHERE id = $1 AND runner = $2")
-                    .bind(&e.job)
-                    .bind(runner)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
-            if held == 0 {
+            let held: Option<(String,)> = sqlx::query_as(AssertSqlSafe(sql.lease.as_str()))
+                .bind(&e.job)
+                .bind(runner)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if held.is_none() {
                 return Err(RepoError::Conflict(format!(
                     "a runner other than {runner} holding run {job}"
                 )));

@@ -323,12 +323,14 @@ macro_rules! impl_vault_tx {
                         .map_err(db_err)?;
                     return Err(refused(&e, &stored));
                 }
-                // Each history trimmed to its newest entries.
+                // Each history trimmed to its newest entries: numbers count up by one from the
+                // newest (the insert above), so the newest N are the N below the top. One index
+                // probe per item, where counting the newer entries of every entry made each
+                // batch slower than the last on PostgreSQL (79 ms per 500 items after 8 runs).
                 let trim = format!(
                     "DELETE FROM vault_item_history WHERE item_id IN ({}) \
-                     AND (SELECT COUNT(*) FROM vault_item_history h \
-                     WHERE h.item_id = vault_item_history.item_id \
-                     AND h.seq > vault_item_history.seq) >= $2",
+                     AND seq <= (SELECT MAX(h.seq) FROM vault_item_history h \
+                     WHERE h.item_id = vault_item_history.item_id) - $2",
                     json_rows::list(d, 1)
                 );
                 sqlx::query(AssertSqlSafe(trim))
