@@ -104,3 +104,63 @@ impl Drop for PeakRss {
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
+
+/// CPU seconds (user, system) used so far by this process's threads, summed by thread name
+/// (`tokio-rt-worker`, `sqlx-sqlite-wor…`): where a phase's CPU went.
+pub fn thread_cpu() -> std::collections::BTreeMap<String, (f64, f64)> {
+    let mut by_name = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return by_name;
+    };
+    for task in tasks.flatten() {
+        let Ok(text) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some((head, rest))) = (text.find('('), text.rsplit_once(')')) else {
+            continue;
+        };
+        let name = head.get(open + 1..).unwrap_or("?").to_owned();
+        let mut fields = rest.split_whitespace().skip(11);
+        let mut next = || {
+            fields
+                .next()
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        #[allow(clippy::cast_precision_loss)]
+        let (user, system) = (next() as f64 / 100.0, next() as f64 / 100.0);
+        let slot = by_name.entry(name).or_insert((0.0, 0.0));
+        slot.0 += user;
+        slot.1 += system;
+    }
+    by_name
+}
+
+/// CPU seconds used so far by process `pid` and its direct children (a PostgreSQL server and
+/// its backends); 0 without procfs.
+pub fn tree_cpu_secs(pid: u32) -> f64 {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    let mut total = 0.0;
+    for proc in procs.flatten() {
+        let Some(child) = proc
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(proc.path().join("stat")) else {
+            continue;
+        };
+        // The parent is field 4, the first after the state.
+        let parent = text
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if child == pid || parent == Some(pid) {
+            total += cpu_secs(Some(child));
+        }
+    }
+    total
+}

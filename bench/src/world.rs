@@ -88,6 +88,14 @@ pub struct World {
 }
 
 impl World {
+    /// The PostgreSQL server's process id, when the store is there.
+    pub fn store_server_pid(&self) -> Option<u32> {
+        if !self.database_url.starts_with("postgres") {
+            return None;
+        }
+        latchkey_testkit::PgCluster::shared().ok()?.pid()
+    }
+
     /// Creates profiles for `people`, registers `def` with `service_password` sealed, and
     /// discovers it; every person's account must be associated.
     pub async fn build(
@@ -180,16 +188,19 @@ impl World {
         }
     }
 
-    /// Plans, stores and runs `request` in this process, as the server would.
+    /// Plans, stores and runs `request` in this process, as the server would; also how long
+    /// planning and storing the plan took.
     pub async fn run(
         &self,
         request: MprRequest,
         options: &RunOptions,
-    ) -> BenchResult<(MprJobId, RunSummary)> {
+    ) -> BenchResult<(MprJobId, RunSummary, std::time::Duration)> {
+        let planning = std::time::Instant::now();
         let (job, _) = latchkey_mpr::start(&self.store, request, "bench", &mut OsRng).await?;
         let job = job.ok_or("the run was not stored")?;
+        let planned = planning.elapsed();
         let summary = latchkey_mpr::run(&self.store, &self.master, job, OsRng, options).await?;
-        Ok((job, summary))
+        Ok((job, summary, planned))
     }
 
     /// An operator `login` with `password` who may run mass resets.

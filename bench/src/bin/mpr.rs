@@ -12,7 +12,9 @@
 //! `--batches-in-flight N` (the runner's default, 3), `--dbnosync` (slapd without fsync: the
 //! directory gets out of the way and the runner's own ceiling shows), `--split-cores` (slapd
 //! alone on one core, the raw client, the runner and the store's server on the other, as when
-//! the directory has its own machine; see `latchkey_bench::cores`).
+//! the directory has its own machine; see `latchkey_bench::cores`), `--threads` (after each
+//! run, on standard error: planning time and CPU per account by kind of thread, and of the
+//! PostgreSQL server), `--only IN_FLIGHT:yes|no:TIMES` (after onboarding, only that reset).
 //!
 //! The spec's goal is that the directory, not Latchkey, is the bottleneck. The directory's rate
 //! is measured first over every account once: administrator resets with the Password Modify
@@ -43,7 +45,7 @@
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use latchkey_bench::cores;
-use latchkey_bench::usage::{PeakRss, cpu_secs, status_kib};
+use latchkey_bench::usage::{PeakRss, cpu_secs, status_kib, thread_cpu, tree_cpu_secs};
 use latchkey_bench::world::{Db, Person, World};
 use latchkey_bench::{BenchResult, flag, per_second, rate, reset_rate, slapd_def, slapd_target};
 use latchkey_core::ids::TargetId;
@@ -78,6 +80,20 @@ struct Knobs {
     dbnosync: bool,
     /// slapd on core 0, this process and the store's server on core 1 ([`cores`]).
     split_cores: bool,
+    /// After each run, the CPU each kind of thread of this process used for it.
+    threads: bool,
+    /// After onboarding, only resets at this many in flight, with or without verification,
+    /// this many times (`--only 8:no:3`), for profiling one kind of run.
+    only: Option<(u32, bool, usize)>,
+}
+
+/// `IN_FLIGHT:VERIFY:TIMES` (`8:no:3`).
+fn parse_only(text: &str) -> BenchResult<(u32, bool, usize)> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let [n, verify, times] = parts.as_slice() else {
+        return Err(format!("--only {text}: expected IN_FLIGHT:yes|no:TIMES").into());
+    };
+    Ok((n.parse()?, *verify == "yes", times.parse()?))
 }
 
 /// The directory measured through our connector: one connection, and `many` in flight.
@@ -135,17 +151,28 @@ impl Directory {
         reset_rate(target, &self.sample, (concurrency as usize, verify), &tag).await
     }
 
+    /// CPU ms per account of this process and the directory since `(ours, theirs)`.
+    fn cpu_since(&self, (ours, theirs): (f64, f64), n: usize) -> String {
+        cpu_column(
+            (cpu_secs(None) - ours, cpu_secs(self.pid) - theirs),
+            n,
+            self.pid,
+        )
+    }
+
     /// Every account reset once at 1 and `many` in flight, then bound once with it: rows.
     async fn full_rows(&self) -> BenchResult {
         let n = self.accounts.len();
         for concurrency in [1, self.many_at] {
             let tag = format!("f{}", self.rounds.fetch_add(1, Ordering::Relaxed));
             let target = self.target(concurrency);
+            let cpu = (cpu_secs(None), cpu_secs(self.pid));
             let per_s =
                 reset_rate(target, &self.accounts, (concurrency as usize, false), &tag).await?;
             let what = format!("raw reset ({}), latchkey-targets", self.how);
-            raw_row(&what, concurrency, n, per_s);
+            raw_row(&what, (concurrency, n, per_s), self.cpu_since(cpu, n));
             let (t, a) = (target.clone(), Arc::clone(&self.accounts));
+            let cpu = (cpu_secs(None), cpu_secs(self.pid));
             let binds = rate(n, concurrency as usize, move |i| {
                 let (t, a) = (t.clone(), Arc::clone(&a));
                 let pw = Password::new(format!("Bench-{tag}-{i}-Aa1!"));
@@ -156,7 +183,11 @@ impl Directory {
                 }
             })
             .await?;
-            raw_row("raw bind, latchkey-targets", concurrency, n, binds);
+            raw_row(
+                "raw bind, latchkey-targets",
+                (concurrency, n, binds),
+                self.cpu_since(cpu, n),
+            );
         }
         Ok(())
     }
@@ -170,9 +201,33 @@ fn header() {
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn raw_row(what: &str, tasks: u32, n: usize, per_s: f64) {
+fn raw_row(what: &str, (tasks, n, per_s): (u32, usize, f64), cpu: String) {
     let secs = if per_s > 0.0 { n as f64 / per_s } else { 0.0 };
-    println!("| – | {what} | {tasks} | – | {n} | {secs:.1} | {per_s:.0} | | | | | – |");
+    println!("| – | {what} | {tasks} | – | {n} | {secs:.1} | {per_s:.0} | | | | {cpu} | – |");
+}
+
+/// What each kind of thread used since `before`, in CPU ms per account (user + system), on
+/// standard error.
+#[allow(clippy::cast_precision_loss)]
+fn print_threads(before: &std::collections::BTreeMap<String, (f64, f64)>, n: usize) {
+    let per = |s: f64| 1000.0 * s / n.max(1) as f64;
+    for (name, (user, system)) in thread_cpu() {
+        let (u0, s0) = before.get(&name).copied().unwrap_or((0.0, 0.0));
+        let (u, s) = (per(user - u0), per(system - s0));
+        if u + s > 0.0 {
+            eprintln!("    {name}: {u:.3} user + {s:.3} system ms/account");
+        }
+    }
+}
+
+/// "ours · directory" CPU milliseconds per account, from CPU seconds over `n` accounts.
+#[allow(clippy::cast_precision_loss)]
+fn cpu_column((ours, theirs): (f64, f64), n: usize, pid: Option<u32>) -> String {
+    let per_account = |cpu: f64| 1000.0 * cpu / n.max(1) as f64;
+    match pid {
+        Some(_) => format!("{:.2} · {:.2}", per_account(ours), per_account(theirs)),
+        None => format!("{:.2} · –", per_account(ours)),
+    }
 }
 
 /// One store's runs against one directory.
@@ -196,12 +251,24 @@ impl Runs<'_> {
         };
         let pid = self.directory.pid;
         let (ours, theirs) = (cpu_secs(None), cpu_secs(pid));
+        let threads = thread_cpu();
+        let pg = self.world.store_server_pid().map(tree_cpu_secs);
         let rss = PeakRss::start();
         let started = Instant::now();
-        let (_, summary) = self.world.run(request, &options).await?;
+        let (_, summary, planned) = self.world.run(request, &options).await?;
         let secs = started.elapsed().as_secs_f64();
         let (before, peak) = rss.stop();
         let (ours, theirs) = (cpu_secs(None) - ours, cpu_secs(pid) - theirs);
+        if self.knobs.threads {
+            let n = self.directory.accounts.len();
+            eprintln!("    planned in {:.3} s", planned.as_secs_f64());
+            print_threads(&threads, n);
+            if let (Some(pid), Some(before)) = (self.world.store_server_pid(), pg) {
+                #[allow(clippy::cast_precision_loss)]
+                let ms = 1000.0 * (tree_cpu_secs(pid) - before) / n.max(1) as f64;
+                eprintln!("    PostgreSQL server: {ms:.3} ms/account");
+            }
+        }
         let raw = (raw_before + self.directory.exop(concurrency, verify).await?) / 2.0;
         let (store, expected) = (self.store, self.directory.accounts.len());
         let done = summary.counts.get(EntryState::Verified);
@@ -220,12 +287,7 @@ impl Runs<'_> {
             .sum();
         let busy = 100.0 * busy / secs.max(f64::MIN_POSITIVE);
         let share = 100.0 * per_s / raw.max(f64::MIN_POSITIVE);
-        #[allow(clippy::cast_precision_loss)]
-        let per_account = |cpu: f64| 1000.0 * cpu / expected as f64;
-        let cpu = match pid {
-            Some(_) => format!("{:.2} · {:.2}", per_account(ours), per_account(theirs)),
-            None => format!("{:.2} · –", per_account(ours)),
-        };
+        let cpu = cpu_column((ours, theirs), expected, pid);
         println!(
             "| {store} | {kind} | {concurrency} | {} | {expected} | {secs:.1} | {per_s:.0} | {raw:.0} | {share:.0} % | {busy:.0} % | {cpu} | {peak:.0} ({before:.0}) |",
             if verify { "yes" } else { "no" },
@@ -237,6 +299,12 @@ impl Runs<'_> {
     async fn all(&self) -> BenchResult {
         let many = self.directory.many_at;
         self.timed(JobKind::Onboard, many, true).await?;
+        if let Some((concurrency, verify, times)) = self.knobs.only {
+            for _ in 0..times {
+                self.timed(JobKind::Reset, concurrency, verify).await?;
+            }
+            return Ok(());
+        }
         for (concurrency, verify) in [(1, true), (many, true), (1, false), (many, false)] {
             self.timed(JobKind::Reset, concurrency, verify).await?;
         }
@@ -396,6 +464,10 @@ async fn main() -> BenchResult {
         },
         dbnosync: args.iter().any(|a| a == "--dbnosync"),
         split_cores: args.iter().any(|a| a == "--split-cores"),
+        threads: args.iter().any(|a| a == "--threads"),
+        only: flag::<String>(&args, "--only")?
+            .map(|o| parse_only(&o))
+            .transpose()?,
     };
     if knobs.split_cores {
         cores::pin(std::process::id(), cores::OURS)?;
