@@ -251,15 +251,20 @@ impl Runs<'_> {
         };
         let pid = self.directory.pid;
         let (ours, theirs) = (cpu_secs(None), cpu_secs(pid));
-        let threads = thread_cpu();
-        let pg = self.world.store_server_pid().map(tree_cpu_secs);
+        // Per-thread and store-server CPU only when asked: reading /proc is not free.
+        let breakdown = self.knobs.threads.then(|| {
+            (
+                thread_cpu(),
+                self.world.store_server_pid().map(tree_cpu_secs),
+            )
+        });
         let rss = PeakRss::start();
         let started = Instant::now();
         let (_, summary, planned) = self.world.run(request, &options).await?;
         let secs = started.elapsed().as_secs_f64();
         let (before, peak) = rss.stop();
         let (ours, theirs) = (cpu_secs(None) - ours, cpu_secs(pid) - theirs);
-        if self.knobs.threads {
+        if let Some((threads, pg)) = breakdown {
             let n = self.directory.accounts.len();
             eprintln!("    planned in {:.3} s", planned.as_secs_f64());
             print_threads(&threads, n);
