@@ -77,6 +77,11 @@ pub trait ProfileRepo {
         after: Option<&LoginId>,
         limit: u32,
     ) -> impl Future<Output = RepoResult<Vec<Profile>>> + Send;
+    /// The login ids of the profiles among `ids` (unknown ids are left out).
+    fn login_ids(
+        &self,
+        ids: &[ProfileId],
+    ) -> impl Future<Output = RepoResult<Vec<(ProfileId, String)>>> + Send;
     /// Number of profiles.
     fn count_profiles(&self) -> impl Future<Output = RepoResult<u64>> + Send;
     /// Profiles with a value of attribute `name` whose folded form (see

@@ -73,6 +73,7 @@ where
 {
     let mut stats = BatchStats::default();
     let mut write = ctx.new_write();
+    ctx.learn_owners(&entries).await?;
     let planned: Vec<AccountId> = entries
         .iter()
         .filter(|e| e.state == EntryState::Planned)

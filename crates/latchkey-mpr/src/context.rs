@@ -1,5 +1,5 @@
-//! What every batch of a run shares: the run, its targets, its keys, and the owner and account
-//! details the vault items and the report need (read once per run, not once per account).
+//! What every batch of a run shares: the run, its targets, its keys, and the owners' login ids
+//! the vault items and the report need (read per batch for the batch's owners, kept for the run).
 
 use crate::MprError;
 use crate::target_io::Targets;
@@ -19,7 +19,7 @@ use latchkey_core::vault::{
 use latchkey_store::Store;
 use latchkey_vault::{Envelope, ItemSpec};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use time::OffsetDateTime;
 
 /// The master key's purpose for pending passwords in the journal.
@@ -43,7 +43,8 @@ pub struct Context<R> {
     journal: SecretBox,
     envelope: Envelope,
     policy: GeneratorPolicy,
-    owners: BTreeMap<ProfileId, String>,
+    /// Login ids of the owners seen so far (at most one per account of the run).
+    owners: Mutex<BTreeMap<ProfileId, String>>,
     template: Option<VaultItem>,
 }
 
@@ -69,7 +70,6 @@ impl<R: RandomSource> Context<R> {
             .secret_box(JOURNAL_PURPOSE)
             .map_err(|e| MprError::Crypto(e.to_string()))?;
         let envelope = Envelope::new(master, &[]).map_err(|e| MprError::Crypto(e.to_string()))?;
-        let owners = load_owners(store).await?;
         let template = match (&request.vault.template, request.kind) {
             (Some(name), JobKind::Onboard) => Some(crate::plan::template(store, name).await?),
             _ => None,
@@ -87,7 +87,7 @@ impl<R: RandomSource> Context<R> {
             journal,
             envelope,
             policy: GeneratorPolicy::default(),
-            owners,
+            owners: Mutex::default(),
             template,
         })
     }
@@ -178,7 +178,7 @@ impl<R: RandomSource> Context<R> {
             account: Some(entry.account),
             username: Some(entry.account_name.clone()),
             account_link: Some(format!("{}/{}", entry.target, entry.account_name)),
-            association: self.owners.get(&owner).cloned(),
+            association: self.owners().get(&owner).cloned(),
             password: Some(password.clone()),
         };
         let mut write =
@@ -222,28 +222,37 @@ impl<R: RandomSource> Context<R> {
             .map_err(|e| MprError::Crypto(e.to_string()))
     }
 
-    /// The owner's login id, for the report.
+    /// Reads the login ids of `entries`' owners not read yet: call it before
+    /// [`owner_name`](Self::owner_name) or [`vault_write`](Self::vault_write) for them.
+    pub async fn learn_owners(&self, entries: &[Entry]) -> Result<(), MprError> {
+        let unknown: Vec<ProfileId> = {
+            let known = self.owners();
+            entries
+                .iter()
+                .filter_map(|e| e.owner)
+                .filter(|o| !known.contains_key(o))
+                .collect()
+        };
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let found = self.store.login_ids(&unknown).await?;
+        self.owners().extend(found);
+        Ok(())
+    }
+
+    /// The owner's login id, for the report (its id if the profile is gone).
     pub fn owner_name(&self, entry: &Entry) -> Option<String> {
         entry.owner.map(|o| {
-            self.owners
+            self.owners()
                 .get(&o)
                 .cloned()
                 .unwrap_or_else(|| o.to_string())
         })
     }
-}
 
-/// Every profile's login id, read in pages.
-async fn load_owners(store: &Store) -> Result<BTreeMap<ProfileId, String>, MprError> {
-    let mut owners = BTreeMap::new();
-    let mut after = None;
-    loop {
-        let page = store.list_profiles(after.as_ref(), 1000).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = Some(last.login_id.clone());
-        owners.extend(page.into_iter().map(|p| (p.id, p.login_id.to_string())));
+    fn owners(&self) -> std::sync::MutexGuard<'_, BTreeMap<ProfileId, String>> {
+        // The map is only ever extended: a panic elsewhere cannot leave it half written.
+        self.owners.lock().unwrap_or_else(PoisonError::into_inner)
     }
-    Ok(owners)
 }

@@ -377,6 +377,7 @@ async fn skip_waiting<R: RandomSource>(
             return Ok(());
         };
         after = Some(last.account);
+        ctx.learn_owners(&page).await?;
         let mut write = ctx.new_write();
         for e in page {
             write.entries.push(latchkey_core::mpr::repo::EntryUpdate {

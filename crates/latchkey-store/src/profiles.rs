@@ -1,10 +1,12 @@
 //! Profiles, their attributes and the internal directory's password hashes.
 
+use crate::json_rows;
 use crate::{Store, count, db_err, from_ms, ms, on_pool, parse_id};
 use latchkey_core::ids::ProfileId;
 use latchkey_core::password_hash::PasswordHashString;
 use latchkey_core::profile::{Attributes, LoginId, Profile};
 use latchkey_core::repo::{ProfileRepo, RepoError, RepoResult};
+use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
@@ -147,6 +149,26 @@ impl ProfileRepo for Store {
             .map_err(db_err)?;
             assemble(rows, attrs)
         })
+    }
+
+    async fn login_ids(&self, ids: &[ProfileId]) -> RepoResult<Vec<(ProfileId, String)>> {
+        let Some(list) = json_rows::ids(ids)? else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT id, login_id FROM profiles WHERE id IN ({})",
+            json_rows::list(self.dialect(), 1)
+        );
+        let rows: Vec<(String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(&list)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(id, login)| Ok((parse_id("profile id", &id)?, login)))
+            .collect()
     }
 
     async fn count_profiles(&self) -> RepoResult<u64> {

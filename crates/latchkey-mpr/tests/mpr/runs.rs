@@ -6,9 +6,9 @@ use latchkey_core::mpr::job::{JobKind, JobStatus};
 use latchkey_core::mpr::journal::EntryState;
 use latchkey_core::mpr::repo::MprRepo;
 use latchkey_core::mpr::report::{Outcome, Phase, to_csv, to_html};
-use latchkey_core::repo::{AuditRepo, SessionRecord, SessionRepo};
+use latchkey_core::repo::{AuditRepo, ProfileRepo, SessionRecord, SessionRepo};
 use latchkey_core::token::TokenSecret;
-use latchkey_core::vault::VaultRepo;
+use latchkey_core::vault::{FIELD_ASSOCIATION, VaultRepo};
 use latchkey_mpr::{RunOptions, control, run, start};
 use latchkey_testkit::Slapd;
 use time::OffsetDateTime;
@@ -29,6 +29,17 @@ async fn onboard_then_reset(db: Db) -> crate::common::TestResult {
     assert_eq!(summary.counts.get(EntryState::Verified), 25);
     assert!(w.mismatches().await.is_empty());
     let onboarded = w.vault_passwords().await;
+    // Every item names its owner by login id.
+    let accounts: Vec<_> = plan.entries.iter().map(|e| e.account).collect();
+    let items = w.store.items_for_accounts(&accounts).await?;
+    assert_eq!(items.len(), 25);
+    for item in items {
+        let owner = w.store.profile_by_id(item.owner.unwrap()).await?.unwrap();
+        assert_eq!(
+            item.fields.get(FIELD_ASSOCIATION).map(String::as_str),
+            Some(owner.login_id.as_str())
+        );
+    }
     // Nobody's password is the one the directory was seeded with.
     let dn = Slapd::user_dn(3);
     assert_ne!(onboarded[&dn].expose(), Slapd::initial_password(3));

@@ -116,6 +116,21 @@ on_both!(profiles_bulk_is_all_or_nothing_and_pages, |store| {
             .iter()
             .all(|p| p.attributes.first("department") == Some("Engineering"))
     );
+
+    // Login ids by profile id: repeats read once, unknown ids left out.
+    let unknown = latchkey_core::ids::ProfileId(uuid::Uuid::from_u128(7));
+    let mut names = store
+        .login_ids(&[page1[2].id, page3[4].id, page1[2].id, unknown])
+        .await
+        .unwrap();
+    names.sort();
+    let mut want = vec![
+        (page1[2].id, "u02".to_owned()),
+        (page3[4].id, "u24".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(names, want);
+    assert!(store.login_ids(&[]).await.unwrap().is_empty());
 });
 
 on_both!(accounts_upsert_by_target_and_name, |store| {
