@@ -62,15 +62,27 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "password history",
         sql: include_str!("../migrations/0008_password_history.sql"),
     },
+    Migration {
+        version: 9,
+        name: "journal updates in place",
+        sql: include_str!("../migrations/0009_journal_updates_in_place.sql"),
+    },
 ];
 
-/// Fills the per-database placeholders.
+/// A line starting with this is a statement for PostgreSQL only (on SQLite it stays a comment).
+const POSTGRES_ONLY: &str = "-- postgresql: ";
+
+/// Fills the per-database placeholders and, on PostgreSQL, uncomments its own statements.
 pub fn render(sql: &str, dialect: Dialect) -> String {
     let (auto_id, bytes) = match dialect {
         Dialect::Sqlite => ("INTEGER PRIMARY KEY", "BLOB"),
         Dialect::Postgres => ("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BYTEA"),
     };
-    sql.replace("{AUTO_ID}", auto_id).replace("{BYTES}", bytes)
+    let sql = sql.replace("{AUTO_ID}", auto_id).replace("{BYTES}", bytes);
+    match dialect {
+        Dialect::Sqlite => sql,
+        Dialect::Postgres => sql.replace(&format!("\n{POSTGRES_ONLY}"), "\n"),
+    }
 }
 
 const HISTORY: &str = "CREATE TABLE IF NOT EXISTS latchkey_schema_history (
@@ -160,5 +172,15 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn postgres_only_statements_run_only_there() {
+        let sql = "DROP INDEX a;\n-- postgresql: ALTER TABLE t SET (fillfactor = 70);\n";
+        assert_eq!(render(sql, Dialect::Sqlite), sql);
+        assert_eq!(
+            render(sql, Dialect::Postgres),
+            "DROP INDEX a;\nALTER TABLE t SET (fillfactor = 70);\n"
+        );
     }
 }
