@@ -482,9 +482,15 @@ async fn main() -> BenchResult {
             cores::pin(pid, cores::OURS)?;
         }
     }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // Tokio sizes its runtime from this variable, else one worker per core.
+    let workers = std::env::var("TOKIO_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(cores);
     println!(
-        "## Mass password reset vs the directory ({} cores)",
-        std::thread::available_parallelism().map_or(1, usize::from)
+        "## Mass password reset vs the directory ({cores} cores; {workers} runtime worker threads \
+         for the raw client and the runner alike)"
     );
     openldap(&knobs).await?;
     if args.iter().any(|a| a == "ad") {
