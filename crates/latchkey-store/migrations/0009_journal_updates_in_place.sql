@@ -1,9 +1,12 @@
--- Version 9: journal entries change state without rewriting an index.
+-- Version 9: on PostgreSQL, journal entries change state without leaving their page.
 -- Runs read their open entries in pages by primary key (job, account), skipping the finished
--- ones as they go, so the index on (job, state, account) only cost: every state change rewrote
--- it, and on PostgreSQL an update that touches an indexed column cannot stay on its page (it
--- writes a new entry into every index of the table). Without it, and with room left on each
--- page for the entry's next versions, PostgreSQL updates the journal in place (HOT updates).
+-- ones as they go; the index on (job, state, account) serves only the count of a run's entries
+-- by state. On PostgreSQL an update that touches an indexed column cannot stay on its page (it
+-- writes a new entry into every index of the table), and counting there reads the table
+-- anyway; without the index, and with room left on each page for an entry's next versions,
+-- PostgreSQL updates the journal in place (HOT updates). SQLite keeps the index: it updates rows
+-- in place either way, and counting a run of 100,000 entries takes 8 ms with it, 170 ms
+-- without.
 
-DROP INDEX mpr_entries_by_state;
+-- postgresql: DROP INDEX mpr_entries_by_state;
 -- postgresql: ALTER TABLE mpr_entries SET (fillfactor = 70);

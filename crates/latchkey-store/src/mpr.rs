@@ -4,8 +4,9 @@
 //!
 //! Large plans are written with multi-row statements ([`rows_per_statement`]) in one
 //! transaction, so a run of 100,000 accounts is stored (or not) as a whole. Journal entries are read in pages by
-//! primary key `(job_id, account_id)`, skipping the states not asked for; no index covers
-//! `state`, so a state change rewrites no index (and stays on its page on PostgreSQL).
+//! primary key `(job_id, account_id)`, skipping the states not asked for. On PostgreSQL no index
+//! covers `state`, so a state change stays on its page; SQLite keeps `(job_id, state,
+//! account_id)` for counting a run's entries by state (see migration 9).
 //!
 //! **Locks.** [`MprRepo::lock_accounts`] inserts `(account, run)` rows that already-taken
 //! accounts skip (`ON CONFLICT DO NOTHING`), then reads back which of the accounts the run holds.
