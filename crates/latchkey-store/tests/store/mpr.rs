@@ -388,15 +388,16 @@ on_both!(status_moves_only_from_the_expected_ones, |store| {
 });
 
 /// Migration 9: on PostgreSQL the journal has no index on `state` and leaves room on each page,
-/// so state changes are HOT updates; SQLite keeps the index that counts a run by state.
+/// so state changes are HOT updates; SQLite keeps the index that counts a run by state. Locks
+/// are found by account only.
 #[tokio::test]
 async fn the_journal_indexes_suit_each_database() {
     use sqlx::Connection;
     let t = crate::common::sqlite().await;
     let mut c = sqlx::SqliteConnection::connect(&t.url).await.unwrap();
     let sqlite: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'mpr_entries' \
-         AND sql IS NOT NULL",
+        "SELECT name FROM sqlite_master WHERE type = 'index' \
+         AND tbl_name IN ('mpr_entries', 'mpr_account_locks') AND sql IS NOT NULL ORDER BY 1",
     )
     .fetch_all(&mut c)
     .await
@@ -406,12 +407,13 @@ async fn the_journal_indexes_suit_each_database() {
     let t = crate::common::postgres().await;
     let mut c = sqlx::PgConnection::connect(&t.url).await.unwrap();
     let postgres: Vec<String> = sqlx::query_scalar(
-        "SELECT indexname::text FROM pg_indexes WHERE tablename = 'mpr_entries' ORDER BY 1",
+        "SELECT indexname::text FROM pg_indexes \
+         WHERE tablename IN ('mpr_entries', 'mpr_account_locks') ORDER BY 1",
     )
     .fetch_all(&mut c)
     .await
     .unwrap();
-    assert_eq!(postgres, ["mpr_entries_pkey"]);
+    assert_eq!(postgres, ["mpr_account_locks_pkey", "mpr_entries_pkey"]);
     let options: Option<Vec<String>> =
         sqlx::query_scalar("SELECT reloptions FROM pg_class WHERE relname = 'mpr_entries'")
             .fetch_one(&mut c)
