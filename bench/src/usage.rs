@@ -31,23 +31,24 @@ pub fn cpu_secs(pid: Option<u32>) -> f64 {
         Some(pid) => format!("/proc/{pid}/stat"),
         None => "/proc/self/stat".into(),
     };
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return 0.0;
-    };
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| stat_times(&text))
+        .map_or(0.0, |(user, system)| user + system)
+}
+
+/// The (user, system) CPU seconds of a `/proc/…/stat` line.
+fn stat_times(text: &str) -> Option<(f64, f64)> {
     // Fields after the command name (which may hold spaces) start at the state, field 3;
     // utime and stime are fields 14 and 15.
-    let Some((_, rest)) = text.rsplit_once(')') else {
-        return 0.0;
-    };
-    let ticks: u64 = rest
+    let (_, rest) = text.rsplit_once(')')?;
+    let mut ticks = rest
         .split_whitespace()
         .skip(11)
-        .take(2)
-        .filter_map(|f| f.parse::<u64>().ok())
-        .sum();
+        .map(|f| f.parse::<u64>().ok());
     #[allow(clippy::cast_precision_loss)]
-    let secs = ticks as f64 / 100.0;
-    secs
+    let secs = |t: u64| t as f64 / 100.0;
+    Some((secs(ticks.next()??), secs(ticks.next()??)))
 }
 
 /// Samples `VmRSS` until [stopped](PeakRss::stop).
@@ -116,19 +117,11 @@ pub fn thread_cpu() -> std::collections::BTreeMap<String, (f64, f64)> {
         let Ok(text) = std::fs::read_to_string(task.path().join("stat")) else {
             continue;
         };
-        let (Some(open), Some((head, rest))) = (text.find('('), text.rsplit_once(')')) else {
+        let (Some(open), Some((head, _))) = (text.find('('), text.rsplit_once(')')) else {
             continue;
         };
         let name = head.get(open + 1..).unwrap_or("?").to_owned();
-        let mut fields = rest.split_whitespace().skip(11);
-        let mut next = || {
-            fields
-                .next()
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        #[allow(clippy::cast_precision_loss)]
-        let (user, system) = (next() as f64 / 100.0, next() as f64 / 100.0);
+        let (user, system) = stat_times(&text).unwrap_or((0.0, 0.0));
         let slot = by_name.entry(name).or_insert((0.0, 0.0));
         slot.0 += user;
         slot.1 += system;

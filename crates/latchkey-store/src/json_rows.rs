@@ -8,9 +8,12 @@
 //! `WITH x AS (rows) UPDATE … FROM x WHERE …`, `WITH x AS (rows) INSERT … SELECT … FROM x`,
 //! `… IN (list)`.
 
-use crate::Dialect;
+use crate::{Dialect, Store, db_err, on_pool};
 use latchkey_core::repo::{RepoError, RepoResult};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
 use std::fmt::Write as _;
 
 /// The SQL type of a column read from the JSON rows.
@@ -96,4 +99,27 @@ pub(crate) fn ids<T: ToString>(ids: &[T]) -> RepoResult<Option<String>> {
     ids.sort_unstable();
     ids.dedup();
     encode(&ids).map(Some)
+}
+
+/// The rows of `sql(list)` where `list` is the subquery of `ids` (see [`list`]); none when `ids`
+/// is empty. For `… WHERE key IN ({list})` reads of many keys in one statement.
+pub(crate) async fn fetch_listed<T, I: ToString>(
+    store: &Store,
+    ids: &[I],
+    sql: impl FnOnce(&str) -> String,
+) -> RepoResult<Vec<T>>
+where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow>,
+{
+    let Some(ids) = self::ids(ids)? else {
+        return Ok(Vec::new());
+    };
+    let sql = sql(&list(store.dialect(), 1));
+    on_pool!(store, |pool| {
+        sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .bind(&ids)
+            .fetch_all(pool)
+            .await
+    })
+    .map_err(db_err)
 }

@@ -1,10 +1,10 @@
 //! One batch of a mass password run, written in one transaction ([`MprRepo::write_batch`]) of
 //! a fixed number of statements, however many accounts the batch holds.
 //!
-//! In order: the check that this runner still holds the run's lease (held until the commit), the vault writes (the same
-//! statements as [`VaultRepo::write_item`], through [`write_vaults`]), the journal entries (one
-//! `UPDATE … FROM` over the rows; `PendingWrite::Keep` leaves the sealed pending password as it
-//! is), the report rows, the revocations of the owners (sessions deleted, outstanding reset
+//! In order: the check that this runner still holds the run's lease (held until the commit),
+//! the vault writes (the same statements as [`VaultRepo::write_item`], through
+//! [`write_vaults`]), the journal entries (one `UPDATE … FROM` over the rows;
+//! `PendingWrite::Keep` leaves the sealed pending password as it is), the report rows, the revocations of the owners (sessions deleted, outstanding reset
 //! tokens spent), and the account locks given back — each one statement over the rows of a JSON
 //! parameter ([`json_rows`](crate::json_rows)). Any failure — a vault item whose version moved,
 //! an entry that is not in the run — rolls the whole batch back, so a crash or a conflict never

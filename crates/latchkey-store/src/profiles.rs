@@ -6,7 +6,6 @@ use latchkey_core::ids::ProfileId;
 use latchkey_core::password_hash::PasswordHashString;
 use latchkey_core::profile::{Attributes, LoginId, Profile};
 use latchkey_core::repo::{ProfileRepo, RepoError, RepoResult};
-use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
@@ -152,20 +151,10 @@ impl ProfileRepo for Store {
     }
 
     async fn login_ids(&self, ids: &[ProfileId]) -> RepoResult<Vec<(ProfileId, String)>> {
-        let Some(list) = json_rows::ids(ids)? else {
-            return Ok(Vec::new());
-        };
-        let sql = format!(
-            "SELECT id, login_id FROM profiles WHERE id IN ({})",
-            json_rows::list(self.dialect(), 1)
-        );
-        let rows: Vec<(String, String)> = on_pool!(self, |pool| {
-            sqlx::query_as(AssertSqlSafe(sql.as_str()))
-                .bind(&list)
-                .fetch_all(pool)
-                .await
+        let rows: Vec<(String, String)> = json_rows::fetch_listed(self, ids, |list| {
+            format!("SELECT id, login_id FROM profiles WHERE id IN ({list})")
         })
-        .map_err(db_err)?;
+        .await?;
         rows.into_iter()
             .map(|(id, login)| Ok((parse_id("profile id", &id)?, login)))
             .collect()

@@ -16,7 +16,6 @@ use latchkey_core::ids::{AccountId, ProfileId, VaultItemId};
 use latchkey_core::repo::{RepoError, RepoResult};
 use latchkey_core::secretbox::Sealed;
 use latchkey_core::vault::{HistoryEntry, ItemLink, VaultItem, VaultRepo, VaultWrite};
-use sqlx::AssertSqlSafe;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -149,40 +148,25 @@ impl VaultRepo for Store {
     }
 
     async fn items_for_accounts(&self, accounts: &[AccountId]) -> RepoResult<Vec<VaultItem>> {
-        let Some(list) = json_rows::ids(accounts)? else {
-            return Ok(Vec::new());
-        };
-        let sql = format!(
-            "{} WHERE account_id IN ({}) ORDER BY account_id",
-            select_items!(""),
-            json_rows::list(self.dialect(), 1)
-        );
-        let rows: Vec<ItemRow> = on_pool!(self, |pool| {
-            sqlx::query_as(AssertSqlSafe(sql.as_str()))
-                .bind(&list)
-                .fetch_all(pool)
-                .await
+        let rows: Vec<ItemRow> = json_rows::fetch_listed(self, accounts, |list| {
+            format!(
+                "{} WHERE account_id IN ({list}) ORDER BY account_id",
+                select_items!("")
+            )
         })
-        .map_err(db_err)?;
+        .await?;
         rows.into_iter().map(item_from_row).collect()
     }
 
     async fn item_links(&self, accounts: &[AccountId]) -> RepoResult<Vec<ItemLink>> {
-        let Some(list) = json_rows::ids(accounts)? else {
-            return Ok(Vec::new());
-        };
-        let sql = format!(
-            "SELECT id, account_id, owner_id FROM vault_items WHERE account_id IN ({}) \
-             ORDER BY account_id",
-            json_rows::list(self.dialect(), 1)
-        );
-        let rows: Vec<(String, String, Option<String>)> = on_pool!(self, |pool| {
-            sqlx::query_as(AssertSqlSafe(sql.as_str()))
-                .bind(&list)
-                .fetch_all(pool)
-                .await
-        })
-        .map_err(db_err)?;
+        let rows: Vec<(String, String, Option<String>)> =
+            json_rows::fetch_listed(self, accounts, |list| {
+                format!(
+                    "SELECT id, account_id, owner_id FROM vault_items WHERE account_id IN ({list}) \
+                     ORDER BY account_id"
+                )
+            })
+            .await?;
         rows.into_iter()
             .map(|(id, account, owner)| {
                 Ok(ItemLink {
