@@ -93,7 +93,7 @@ impl World {
         if !self.database_url.starts_with("postgres") {
             return None;
         }
-        latchkey_testkit::PgCluster::shared().ok()?.pid()
+        latchkey_testkit::PgCluster::shared_durable().ok()?.pid()
     }
 
     /// Creates profiles for `people`, registers `def` with `service_password` sealed, and
@@ -115,7 +115,7 @@ impl World {
                 "sqlite://{}?mode=rwc",
                 dir.path().join("store.db").display()
             ),
-            Db::Postgres => PgCluster::shared()?.create_database()?,
+            Db::Postgres => PgCluster::shared_durable()?.create_database()?,
         };
         let store = Store::open(&database_url, StoreOptions::default()).await?;
         let master = MasterKey::generate(&mut OsRng);

@@ -381,10 +381,21 @@ async fn openldap(knobs: &Knobs) -> BenchResult {
         let setup = Instant::now();
         let def = slapd_def("LDAP", &url, 8)?;
         let world = World::build(*db, &people, def, SERVICE_PASSWORD).await?;
+        // Measured as production runs it: every commit synced before it returns.
+        let durability = world.store.durability().await?;
+        if !durability.is_durable() {
+            return Err(format!(
+                "the {} store does not sync commits: {}",
+                db.name(),
+                durability.settings
+            )
+            .into());
+        }
         eprintln!(
-            "{}: profiles, target and discovery in {:.1} s",
+            "{}: profiles, target and discovery in {:.1} s ({})",
             db.name(),
-            setup.elapsed().as_secs_f64()
+            setup.elapsed().as_secs_f64(),
+            durability.settings
         );
         let runs = Runs {
             world: &world,
@@ -477,7 +488,7 @@ async fn main() -> BenchResult {
     if knobs.split_cores {
         cores::pin(std::process::id(), cores::OURS)?;
         if knobs.dbs.contains(&Db::Postgres)
-            && let Some(pid) = latchkey_testkit::PgCluster::shared()?.pid()
+            && let Some(pid) = latchkey_testkit::PgCluster::shared_durable()?.pid()
         {
             cores::pin(pid, cores::OURS)?;
         }

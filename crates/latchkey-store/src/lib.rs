@@ -13,6 +13,7 @@ mod admins;
 mod atomic;
 mod audit;
 mod authconfig;
+mod durability;
 mod json_rows;
 mod migrations;
 mod mpr;
@@ -38,6 +39,7 @@ use std::str::FromStr;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+pub use durability::Durability;
 pub use migrations::{MIGRATIONS, Migration};
 
 /// Which database a store talks to.
@@ -127,6 +129,7 @@ impl Store {
     pub async fn open(url: &str, options: StoreOptions) -> Result<Self, OpenError> {
         let store = Self::connect(url, options).await?;
         migrations::apply(&store).await?;
+        store.warn_unless_durable().await;
         Ok(store)
     }
 
@@ -171,7 +174,8 @@ impl Store {
                 .map_err(|e| OpenError::Url(e.to_string()))?
                 .create_if_missing(create)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                // Every commit synced: see `durability`.
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 // Writers queue on SQLite's lock instead of failing with "database is locked".
                 .busy_timeout(options.acquire_timeout);
@@ -188,6 +192,7 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(options.acquire_timeout)
+                .after_connect(|conn, _| Box::pin(durability::pg_session(conn)))
                 .connect_with(opts)
                 .await
                 .map_err(|e| OpenError::Connect(e.to_string()))?;

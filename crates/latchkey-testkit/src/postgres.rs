@@ -2,7 +2,9 @@
 //!
 //! [`PgCluster::start`] runs `initdb` into a fresh temp dir and starts `postgres` on a free port as
 //! a child process of the test. Durability is switched off (`fsync`, `synchronous_commit`,
-//! `full_page_writes`): the data lives only as long as the test. Authentication is `trust` for
+//! `full_page_writes`): the data lives only as long as the test. Benchmarks take
+//! [`PgCluster::start_durable`] / [`PgCluster::shared_durable`] instead: PostgreSQL's defaults,
+//! every commit synced, as in production. Authentication is `trust` for
 //! the `postgres` role, so URLs carry no password.
 //!
 //! `initdb` costs about a second, so tests normally share one cluster per test process through
@@ -49,6 +51,8 @@ pub struct PgCluster {
     port: u16,
     /// Uid and gid to run the server as, when we are root.
     run_as: Option<(u32, u32)>,
+    /// PostgreSQL's own durability settings, not the tests' shortcuts.
+    durable: bool,
     child: Mutex<Option<Child>>,
     next_db: AtomicU64,
     /// Fields drop in declaration order: after `Drop` stopped the server, the dir goes first,
@@ -60,6 +64,8 @@ pub struct PgCluster {
 
 /// The per-process cluster behind [`PgCluster::shared`]; a failed start is remembered as text.
 static SHARED: OnceLock<std::result::Result<PgCluster, String>> = OnceLock::new();
+/// The same for [`PgCluster::shared_durable`].
+static SHARED_DURABLE: OnceLock<std::result::Result<PgCluster, String>> = OnceLock::new();
 
 impl PgCluster {
     /// Creates and starts a new cluster on a free port, and waits until it accepts connections.
@@ -67,6 +73,16 @@ impl PgCluster {
     /// Errors say which program or OS user is missing and how to install it; if the server
     /// starts but does not come up, the error ends with the last lines of its log.
     pub fn start() -> Result<Self> {
+        Self::start_with(false)
+    }
+
+    /// As [`start`](Self::start), with PostgreSQL's default durability (`fsync`,
+    /// `synchronous_commit` and `full_page_writes` on): for measuring what production costs.
+    pub fn start_durable() -> Result<Self> {
+        Self::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> Result<Self> {
         let bin_dir = find_bin_dir()?;
         for program in ["initdb", "postgres", "pg_isready", "psql"] {
             if !process::is_executable(&bin_dir.join(program)) {
@@ -106,6 +122,7 @@ impl PgCluster {
             log,
             port: 0,
             run_as,
+            durable,
             child: Mutex::new(None),
             next_db: AtomicU64::new(0),
             dir,
@@ -138,6 +155,15 @@ impl PgCluster {
     pub fn shared() -> Result<&'static PgCluster> {
         SHARED
             .get_or_init(|| Self::start().map_err(|err| err.to_string()))
+            .as_ref()
+            .map_err(|msg| TestkitError::SharedUnavailable(msg.clone()))
+    }
+
+    /// A cluster shared by this process as [`shared`](Self::shared), started with
+    /// [`start_durable`](Self::start_durable).
+    pub fn shared_durable() -> Result<&'static PgCluster> {
+        SHARED_DURABLE
+            .get_or_init(|| Self::start_durable().map_err(|err| err.to_string()))
             .as_ref()
             .map_err(|msg| TestkitError::SharedUnavailable(msg.clone()))
     }
@@ -295,10 +321,12 @@ impl PgCluster {
             .arg("-k")
             .arg(&self.socket_dir)
             .args(["-c", "listen_addresses=127.0.0.1"])
-            .args(["-c", "fsync=off"])
-            .args(["-c", "synchronous_commit=off"])
-            .args(["-c", "full_page_writes=off"])
             .args(["-c", "max_connections=300"]);
+        if !self.durable {
+            cmd.args(["-c", "fsync=off"])
+                .args(["-c", "synchronous_commit=off"])
+                .args(["-c", "full_page_writes=off"]);
+        }
         let mut child = process::spawn_logged(&mut cmd, &self.log)?;
         let port = self.port.to_string();
         let ready = process::wait_ready(&mut child, START_TIMEOUT, || {

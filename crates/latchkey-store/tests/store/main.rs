@@ -10,6 +10,7 @@
 mod atomic;
 mod authconfig;
 mod common;
+mod durability;
 mod mpr;
 mod mpr_batch;
 mod outbox;
