@@ -67,22 +67,30 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "journal updates in place",
         sql: include_str!("../migrations/0009_journal_updates_in_place.sql"),
     },
+    Migration {
+        version: 10,
+        name: "mass reset report stored in chunks",
+        sql: include_str!("../migrations/0010_report_in_chunks.sql"),
+    },
 ];
 
 /// A line starting with this is a statement for PostgreSQL only (on SQLite it stays a comment).
 const POSTGRES_ONLY: &str = "-- postgresql: ";
+/// A line starting with this is a statement for SQLite only.
+const SQLITE_ONLY: &str = "-- sqlite: ";
 
-/// Fills the per-database placeholders and, on PostgreSQL, uncomments its own statements.
+/// Fills the per-database placeholders and uncomments the database's own statements.
 pub fn render(sql: &str, dialect: Dialect) -> String {
     let (auto_id, bytes) = match dialect {
         Dialect::Sqlite => ("INTEGER PRIMARY KEY", "BLOB"),
         Dialect::Postgres => ("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BYTEA"),
     };
     let sql = sql.replace("{AUTO_ID}", auto_id).replace("{BYTES}", bytes);
-    match dialect {
-        Dialect::Sqlite => sql,
-        Dialect::Postgres => sql.replace(&format!("\n{POSTGRES_ONLY}"), "\n"),
-    }
+    let own = match dialect {
+        Dialect::Sqlite => SQLITE_ONLY,
+        Dialect::Postgres => POSTGRES_ONLY,
+    };
+    sql.replace(&format!("\n{own}"), "\n")
 }
 
 const HISTORY: &str = "CREATE TABLE IF NOT EXISTS latchkey_schema_history (
@@ -175,12 +183,17 @@ mod tests {
     }
 
     #[test]
-    fn postgres_only_statements_run_only_there() {
-        let sql = "DROP INDEX a;\n-- postgresql: ALTER TABLE t SET (fillfactor = 70);\n";
-        assert_eq!(render(sql, Dialect::Sqlite), sql);
+    fn each_database_runs_only_its_own_statements() {
+        let sql = "DROP INDEX a;\n-- postgresql: ALTER TABLE t SET (fillfactor = 70);\n\
+                   -- sqlite: SELECT json_array(1);\n";
+        assert_eq!(
+            render(sql, Dialect::Sqlite),
+            "DROP INDEX a;\n-- postgresql: ALTER TABLE t SET (fillfactor = 70);\n\
+             SELECT json_array(1);\n"
+        );
         assert_eq!(
             render(sql, Dialect::Postgres),
-            "DROP INDEX a;\nALTER TABLE t SET (fillfactor = 70);\n"
+            "DROP INDEX a;\nALTER TABLE t SET (fillfactor = 70);\n-- sqlite: SELECT json_array(1);\n"
         );
     }
 }

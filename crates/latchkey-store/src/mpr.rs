@@ -23,7 +23,6 @@ use latchkey_core::mpr::repo::{BatchWrite, MprRepo, StateCounts};
 use latchkey_core::mpr::report::ReportRow;
 use latchkey_core::repo::{RepoError, RepoResult};
 use latchkey_core::secretbox::Sealed;
-use serde::de::DeserializeOwned;
 use sqlx::AssertSqlSafe;
 use time::OffsetDateTime;
 
@@ -55,17 +54,6 @@ type EntryRow = (
     i64,
 );
 
-type ReportRowRow = (
-    i64,
-    i64,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-);
-
 const SELECT_JOB: &str = "SELECT id, status, requested_by, request, created_at, updated_at, \
      finished_at, runner, lease_until FROM mpr_jobs";
 
@@ -76,13 +64,6 @@ const ENTRY_COLUMNS: &str = "job_id, account_id, target_id, account_name, owner_
 fn parse_state(v: &str) -> RepoResult<EntryState> {
     v.parse()
         .map_err(|e: String| RepoError::Corrupt(format!("journal entry: {e}")))
-}
-
-/// A phase or outcome name back to its value. They are written with `as_str`, which matches
-/// their serde names (snake case; a test in `latchkey-core` holds the two together).
-fn parse_name<T: DeserializeOwned>(what: &str, v: String) -> RepoResult<T> {
-    serde_json::from_value(serde_json::Value::String(v.clone()))
-        .map_err(|_| RepoError::Corrupt(format!("report {what} {v:?} is not known")))
 }
 
 fn counter(v: i64) -> u32 {
@@ -141,22 +122,6 @@ fn entry_from_row(row: EntryRow) -> RepoResult<Entry> {
         message: row.11,
         updated_at: from_ms(row.12)?,
     })
-}
-
-fn report_from_row(row: ReportRowRow) -> RepoResult<(i64, ReportRow)> {
-    let (id, at, account, target, owner, phase, outcome, message) = row;
-    Ok((
-        id,
-        ReportRow {
-            at: from_ms(at)?,
-            account,
-            target,
-            owner,
-            phase: parse_name("phase", phase)?,
-            outcome: parse_name("outcome", outcome)?,
-            message,
-        },
-    ))
 }
 
 /// Entries stored per statement when a run is created (a few MB of JSON).
@@ -464,18 +429,6 @@ impl MprRepo for Store {
         after: i64,
         limit: u32,
     ) -> RepoResult<Vec<(i64, ReportRow)>> {
-        let rows: Vec<ReportRowRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT id, at, account, target, owner, phase, outcome, message FROM mpr_report \
-                 WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-            )
-            .bind(job.to_string())
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await
-        })
-        .map_err(db_err)?;
-        rows.into_iter().map(report_from_row).collect()
+        crate::mpr_report::rows(self, job, after, limit).await
     }
 }

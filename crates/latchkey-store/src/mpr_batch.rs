@@ -4,7 +4,8 @@
 //! In order: the check that this runner still holds the run's lease (held until the commit),
 //! the vault writes (the same statements as [`VaultRepo::write_item`], through
 //! [`write_vaults`]), the journal entries (one `UPDATE … FROM` over the rows;
-//! `PendingWrite::Keep` leaves the sealed pending password as it is), the report rows, the revocations of the owners (sessions deleted, outstanding reset
+//! `PendingWrite::Keep` leaves the sealed pending password as it is), the report rows (one
+//! record holding them all), the revocations of the owners (sessions deleted, outstanding reset
 //! tokens spent), and the account locks given back — each one statement over the rows of a JSON
 //! parameter ([`json_rows`](crate::json_rows)). Any failure — a vault item whose version moved,
 //! an entry that is not in the run — rolls the whole batch back, so a crash or a conflict never
@@ -14,6 +15,7 @@
 //! [`VaultRepo::write_item`]: latchkey_core::vault::VaultRepo::write_item
 
 use crate::json_rows::{self, Col};
+use crate::mpr_report::{REPORT_CHUNK_ROWS, StoredReportRow};
 use crate::vault::write_tx;
 use crate::vault_batch::write_vaults;
 use crate::{Dialect, Store, db_err, ms};
@@ -31,7 +33,8 @@ struct Encoded {
     /// The entry updates, one per account (the last one given wins).
     entries: String,
     entry_count: u64,
-    report: Option<String>,
+    /// The report rows, as JSON arrays of up to [`REPORT_CHUNK_ROWS`] rows: a record each.
+    report: Vec<String>,
     /// The owners whose sessions and reset links end.
     owners: Option<String>,
     release: Option<String>,
@@ -66,28 +69,6 @@ const ENTRY: [(&str, Col); 10] = [
     ("message", Col::Text),
     ("vault_item", Col::Text),
     ("at", Col::Int),
-];
-
-/// A report row, as JSON.
-#[derive(Serialize)]
-struct ReportJson<'a> {
-    at: i64,
-    account: &'a str,
-    target: &'a str,
-    owner: &'a Option<String>,
-    phase: &'static str,
-    outcome: &'static str,
-    message: &'a str,
-}
-
-const REPORT: [(&str, Col); 7] = [
-    ("at", Col::Int),
-    ("account", Col::Text),
-    ("target", Col::Text),
-    ("owner", Col::Text),
-    ("phase", Col::Text),
-    ("outcome", Col::Text),
-    ("message", Col::Text),
 ];
 
 /// The batch has no clock of its own: tokens are spent as of its latest entry or report time
@@ -128,29 +109,20 @@ fn encode(job: MprJobId, batch: &BatchWrite) -> RepoResult<Encoded> {
             (account, row)
         })
         .collect();
-    let report: Vec<ReportJson<'_>> = batch
+    let report = batch
         .report
-        .iter()
-        .map(|row| ReportJson {
-            at: ms(row.at),
-            account: &row.account,
-            target: &row.target,
-            owner: &row.owner,
-            phase: row.phase.as_str(),
-            outcome: row.outcome.as_str(),
-            message: &row.message,
+        .chunks(REPORT_CHUNK_ROWS)
+        .map(|chunk| {
+            let rows: Vec<StoredReportRow<'_>> = chunk.iter().map(StoredReportRow::from).collect();
+            json_rows::encode(&rows)
         })
-        .collect();
+        .collect::<RepoResult<Vec<String>>>()?;
     let rows: Vec<&EntryRow> = entries.values().collect();
     Ok(Encoded {
         job: job.to_string(),
         entries: json_rows::encode(&rows)?,
         entry_count: rows.len() as u64,
-        report: if report.is_empty() {
-            None
-        } else {
-            Some(json_rows::encode(&report)?)
-        },
+        report,
         owners: json_rows::ids(&batch.revoke_owners)?,
         release: json_rows::ids(&batch.release_locks)?,
         now: ms(revocation_time(batch)),
@@ -196,12 +168,7 @@ impl Statements {
                  FROM x, run WHERE mpr_entries.job_id = run.id AND mpr_entries.account_id = x.account",
                 json_rows::with_rows(d, 2, &ENTRY).trim_end()
             ),
-            report: format!(
-                "{}INSERT INTO mpr_report (job_id, at, account, target, owner, phase, outcome, \
-                 message) SELECT $1, x.at, x.account, x.target, x.owner, x.phase, x.outcome, \
-                 x.message FROM x",
-                json_rows::with_rows(d, 2, &REPORT)
-            ),
+            report: "INSERT INTO mpr_report_chunks (job_id, rows_json) VALUES ($1, $2)".into(),
             // Every session of the owners ends (the runner has none to keep).
             sessions: format!(
                 "DELETE FROM sessions WHERE profile_id IN ({})",
@@ -262,7 +229,7 @@ pub(crate) async fn write_batch(
                 )));
             }
         }
-        if let Some(report) = &e.report {
+        for report in &e.report {
             sqlx::query(AssertSqlSafe(sql.report.as_str()))
                 .bind(&e.job)
                 .bind(report)
