@@ -113,6 +113,36 @@ async fn signed_in(server: &TestServer, login: &str, password: &str) -> Browser 
     b
 }
 
+/// Five wrong passwords, then waits until the directory records `dn` as locked. Once in CI the
+/// right password still bound right after five failures (and a successful bind clears the
+/// count), so the lockout is read from the entry, not assumed. Every half second without it, one
+/// more wrong password, in case a failure went uncounted.
+async fn lock_out(ldap: &Connector, dn: &str) {
+    for _ in 0..5 {
+        assert_eq!(
+            ldap.verify_password(dn, &pw("wrong")).await,
+            Err(TargetError::BadCredentials)
+        );
+    }
+    for tick in 1..=50 {
+        if ldap.read_account(dn).await.unwrap().state.locked {
+            return;
+        }
+        if tick % 10 == 0 {
+            let again = ldap.verify_password(dn, &pw("wrong")).await;
+            assert!(
+                matches!(
+                    again,
+                    Err(TargetError::BadCredentials | TargetError::Locked)
+                ),
+                "{again:?}"
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("wrong passwords did not lock {dn} on the directory");
+}
+
 /// A loopback address where nothing listens.
 fn nowhere() -> String {
     format!(
@@ -307,9 +337,7 @@ on_both!(
         } = rig(&server, 0, &["LDAP"], 0).await;
         let dn = Slapd::user_dn(0);
         let right = pw(&old);
-        for _ in 0..5 {
-            let _ = ldap.verify_password(&dn, &pw("wrong")).await;
-        }
+        lock_out(&ldap, &dn).await;
         assert_eq!(
             ldap.verify_password(&dn, &right).await,
             Err(TargetError::Locked)
