@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "mass reset report stored in chunks",
         sql: include_str!("../migrations/0010_report_in_chunks.sql"),
     },
+    Migration {
+        version: 11,
+        name: "finished runs keep their counts",
+        sql: include_str!("../migrations/0011_finished_runs_keep_counts.sql"),
+    },
 ];
 
 /// A line starting with this is a statement for PostgreSQL only (on SQLite it stays a comment).

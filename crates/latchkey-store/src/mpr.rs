@@ -24,6 +24,7 @@ use latchkey_core::mpr::report::ReportRow;
 use latchkey_core::repo::{RepoError, RepoResult};
 use latchkey_core::secretbox::Sealed;
 use sqlx::AssertSqlSafe;
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 type JobRow = (
@@ -59,6 +60,26 @@ const SELECT_JOB: &str = "SELECT id, status, requested_by, request, created_at, 
 
 const ENTRY_COLUMNS: &str = "job_id, account_id, target_id, account_name, owner_id, \
      vault_item_id, state, pending, sends, attempts, refusals, message, updated_at";
+
+/// A run's entries per state.
+const COUNT_BY_STATE: &str =
+    "SELECT state, COUNT(*) FROM mpr_entries WHERE job_id = $1 GROUP BY state";
+
+/// Counts per state as a finished run stores them: `{"verified": 9998, "skipped": 2}`.
+fn counts_json(rows: &[(String, i64)]) -> RepoResult<String> {
+    let map: BTreeMap<&str, i64> = rows.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+    json_rows::encode(&map)
+}
+
+fn counts_from_json(text: &str) -> RepoResult<StateCounts> {
+    let map: BTreeMap<String, u64> = serde_json::from_str(text)
+        .map_err(|e| RepoError::Corrupt(format!("a finished run's counts: {e}")))?;
+    let mut counts = StateCounts::default();
+    for (state, n) in map {
+        counts.0.insert(parse_state(&state)?, n);
+    }
+    Ok(counts)
+}
 
 /// A stored state name back to its state.
 fn parse_state(v: &str) -> RepoResult<EntryState> {
@@ -268,24 +289,39 @@ impl MprRepo for Store {
         if from.is_empty() {
             return Ok(false);
         }
+        // Any change clears the stored counts; finishing stores them (migration 11).
         let sql = format!(
-            "UPDATE mpr_jobs SET status = $2, updated_at = $3, finished_at = $4 \
-             WHERE id = $1 AND status IN ({})",
+            "UPDATE mpr_jobs SET status = $2, updated_at = $3, finished_at = $4, \
+             final_counts = NULL WHERE id = $1 AND status IN ({})",
             in_params(5, from.len())
         );
-        let changed = on_pool!(self, |pool| {
+        let job = id.to_string();
+        let changed = write_tx!(self, |tx| {
             let mut q = sqlx::query(AssertSqlSafe(sql.clone()))
-                .bind(id.to_string())
+                .bind(&job)
                 .bind(to.as_str())
                 .bind(ms(now))
                 .bind(is_final(to).then(|| ms(now)));
             for status in from {
                 q = q.bind(status.as_str());
             }
-            q.execute(pool).await.map(|r| r.rows_affected())
-        })
-        .map_err(db_err)?;
-        Ok(changed == 1)
+            let changed = q.execute(&mut *tx).await.map_err(db_err)?.rows_affected() == 1;
+            if changed && to == JobStatus::Finished {
+                let rows: Vec<(String, i64)> = sqlx::query_as(COUNT_BY_STATE)
+                    .bind(&job)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                sqlx::query("UPDATE mpr_jobs SET final_counts = $2 WHERE id = $1")
+                    .bind(&job)
+                    .bind(counts_json(&rows)?)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            changed
+        });
+        Ok(changed)
     }
 
     async fn take_lease(
@@ -407,13 +443,24 @@ impl MprRepo for Store {
     }
 
     async fn state_counts(&self, job: MprJobId) -> RepoResult<StateCounts> {
+        let id = job.to_string();
+        let stored: Option<(String, Option<String>)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT status, final_counts FROM mpr_jobs WHERE id = $1")
+                .bind(&id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(db_err)?;
+        if let Some((status, Some(text))) = &stored
+            && status == JobStatus::Finished.as_str()
+        {
+            return counts_from_json(text);
+        }
         let rows: Vec<(String, i64)> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT state, COUNT(*) FROM mpr_entries WHERE job_id = $1 GROUP BY state",
-            )
-            .bind(job.to_string())
-            .fetch_all(pool)
-            .await
+            sqlx::query_as(COUNT_BY_STATE)
+                .bind(&id)
+                .fetch_all(pool)
+                .await
         })
         .map_err(db_err)?;
         let mut counts = StateCounts::default();

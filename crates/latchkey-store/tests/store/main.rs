@@ -13,6 +13,7 @@ mod common;
 mod durability;
 mod mpr;
 mod mpr_batch;
+mod mpr_counts;
 mod mpr_report;
 mod outbox;
 mod password_history;
