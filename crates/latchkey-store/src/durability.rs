@@ -70,14 +70,12 @@ impl Store {
                 })
             }
             Pool::Postgres(p) => {
-                let commit: String = sqlx::query_scalar("SHOW synchronous_commit")
-                    .fetch_one(p)
-                    .await
-                    .map_err(db_err)?;
-                let fsync: String = sqlx::query_scalar("SHOW fsync")
-                    .fetch_one(p)
-                    .await
-                    .map_err(db_err)?;
+                let (commit, fsync): (String, String) = sqlx::query_as(
+                    "SELECT current_setting('synchronous_commit'), current_setting('fsync')",
+                )
+                .fetch_one(p)
+                .await
+                .map_err(db_err)?;
                 Ok(Durability {
                     settings: format!("synchronous_commit = {commit}, fsync = {fsync}"),
                     commits_wait_for_sync: commit != "off",

@@ -72,11 +72,16 @@ fn counts_json(rows: &[(String, i64)]) -> RepoResult<String> {
 }
 
 fn counts_from_json(text: &str) -> RepoResult<StateCounts> {
-    let map: BTreeMap<String, u64> = serde_json::from_str(text)
+    let map: BTreeMap<String, i64> = serde_json::from_str(text)
         .map_err(|e| RepoError::Corrupt(format!("a finished run's counts: {e}")))?;
+    counts_from_rows(map)
+}
+
+/// `(state name, count)` pairs, counted or stored, as counts.
+fn counts_from_rows(rows: impl IntoIterator<Item = (String, i64)>) -> RepoResult<StateCounts> {
     let mut counts = StateCounts::default();
-    for (state, n) in map {
-        counts.0.insert(parse_state(&state)?, n);
+    for (state, n) in rows {
+        counts.0.insert(parse_state(&state)?, count(n));
     }
     Ok(counts)
 }
@@ -463,11 +468,7 @@ impl MprRepo for Store {
                 .await
         })
         .map_err(db_err)?;
-        let mut counts = StateCounts::default();
-        for (state, n) in rows {
-            counts.0.insert(parse_state(&state)?, count(n));
-        }
-        Ok(counts)
+        counts_from_rows(rows)
     }
 
     async fn report_rows(

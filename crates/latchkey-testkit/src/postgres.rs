@@ -153,17 +153,21 @@ impl PgCluster {
     /// directory when the test process exits. Do not [`stop`](Self::stop) it: other tests use
     /// it at the same time. If the first start failed, every caller gets that first error.
     pub fn shared() -> Result<&'static PgCluster> {
-        SHARED
-            .get_or_init(|| Self::start().map_err(|err| err.to_string()))
-            .as_ref()
-            .map_err(|msg| TestkitError::SharedUnavailable(msg.clone()))
+        Self::shared_in(&SHARED, false)
     }
 
     /// A cluster shared by this process as [`shared`](Self::shared), started with
     /// [`start_durable`](Self::start_durable).
     pub fn shared_durable() -> Result<&'static PgCluster> {
-        SHARED_DURABLE
-            .get_or_init(|| Self::start_durable().map_err(|err| err.to_string()))
+        Self::shared_in(&SHARED_DURABLE, true)
+    }
+
+    /// The cluster in `cell`, started on first use; a failed start is remembered as text.
+    fn shared_in(
+        cell: &'static OnceLock<std::result::Result<PgCluster, String>>,
+        durable: bool,
+    ) -> Result<&'static PgCluster> {
+        cell.get_or_init(|| Self::start_with(durable).map_err(|err| err.to_string()))
             .as_ref()
             .map_err(|msg| TestkitError::SharedUnavailable(msg.clone()))
     }

@@ -3,9 +3,21 @@
 
 use crate::common::{now, on_both};
 use crate::mpr::{plan, update};
+use latchkey_core::ids::MprJobId;
 use latchkey_core::mpr::job::JobStatus;
+use latchkey_core::mpr::journal::Entry;
 use latchkey_core::mpr::journal::EntryState;
 use latchkey_core::mpr::repo::{BatchWrite, MprRepo, PendingWrite};
+use latchkey_store::Store;
+
+/// Moves `entry` of run `job` to verified.
+async fn verify(store: &Store, job: MprJobId, entry: &Entry) {
+    let write = BatchWrite {
+        entries: vec![update(entry, EntryState::Verified, PendingWrite::Keep)],
+        ..BatchWrite::default()
+    };
+    store.write_batch(job, &write).await.unwrap();
+}
 
 on_both!(
     a_finished_run_keeps_its_counts_until_it_changes_status,
@@ -29,11 +41,7 @@ on_both!(
             .iter()
             .find(|e| e.state == EntryState::Failed)
             .unwrap();
-        let write = BatchWrite {
-            entries: vec![update(failed, EntryState::Verified, PendingWrite::Keep)],
-            ..BatchWrite::default()
-        };
-        store.write_batch(j.id, &write).await.unwrap();
+        verify(store, j.id, failed).await;
         assert_eq!(store.state_counts(j.id).await.unwrap(), counted);
 
         // Running again: counted from the entries.
@@ -68,11 +76,7 @@ on_both!(
             .filter(|e| e.state == EntryState::Failed)
             .nth(1)
             .unwrap();
-        let write = BatchWrite {
-            entries: vec![update(second, EntryState::Verified, PendingWrite::Keep)],
-            ..BatchWrite::default()
-        };
-        store.write_batch(j.id, &write).await.unwrap();
+        verify(store, j.id, second).await;
         assert_eq!(
             store
                 .state_counts(j.id)
