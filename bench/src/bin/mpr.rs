@@ -195,7 +195,7 @@ impl Directory {
 
 fn header() {
     println!(
-        "| store | run | in flight | verify | accounts | seconds | accounts/s | raw rate around it (exop; + bind when verifying) | % of raw | directory had changes in flight | CPU ms/account: ours · directory | peak RSS MiB (before) |"
+        "| store | run | in flight | verify | accounts | seconds | accounts/s | raw rate around it (exop; + bind when verifying) | % of raw | directory had changes in flight · how many on average | CPU ms/account: ours · directory | peak RSS MiB (before) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
 }
@@ -285,16 +285,15 @@ impl Runs<'_> {
             .into());
         }
         let per_s = per_second(expected, secs);
-        let busy: f64 = summary
-            .directory_busy
-            .values()
-            .map(std::time::Duration::as_secs_f64)
-            .sum();
+        let (busy, changes) = summary.directory.values().fold((0.0, 0.0), |(b, c), l| {
+            (b + l.busy.as_secs_f64(), c + l.change_time.as_secs_f64())
+        });
+        let depth = changes / busy.max(f64::MIN_POSITIVE);
         let busy = 100.0 * busy / secs.max(f64::MIN_POSITIVE);
         let share = 100.0 * per_s / raw.max(f64::MIN_POSITIVE);
         let cpu = cpu_column((ours, theirs), expected, pid);
         println!(
-            "| {store} | {kind} | {concurrency} | {} | {expected} | {secs:.1} | {per_s:.0} | {raw:.0} | {share:.0} % | {busy:.0} % | {cpu} | {peak:.0} ({before:.0}) |",
+            "| {store} | {kind} | {concurrency} | {} | {expected} | {secs:.1} | {per_s:.0} | {raw:.0} | {share:.0} % | {busy:.0} % · {depth:.1} | {cpu} | {peak:.0} ({before:.0}) |",
             if verify { "yes" } else { "no" },
         );
         Ok(())

@@ -12,6 +12,7 @@ use crate::batch::{self, BatchStats};
 use crate::context::Context;
 use crate::lease::Lease;
 use crate::plan::{Plan, plan};
+use crate::target_io::DirectoryLoad;
 use latchkey_core::ids::{AccountId, MprJobId, TargetId};
 use latchkey_core::keys::MasterKey;
 use latchkey_core::mpr::job::{JobStatus, MprJob, MprRequest};
@@ -71,10 +72,10 @@ pub struct RunSummary {
     pub status: JobStatus,
     /// Its entries per state.
     pub counts: StateCounts,
-    /// Per target, how long this call had at least one password change in flight there: next
-    /// to the call's duration, how much of the time the directory had work (empty when the call
-    /// found nothing to do).
-    pub directory_busy: BTreeMap<TargetId, Duration>,
+    /// Per target, how this call kept it fed with password changes: next to the call's
+    /// duration, how much of the time the directory had work, and how much on average (empty
+    /// when the call found nothing to do).
+    pub directory: BTreeMap<TargetId, DirectoryLoad>,
 }
 
 /// Plans `request` and stores it as a new run (status `running`), recording who confirmed it.
@@ -188,18 +189,18 @@ where
         return Ok(RunSummary {
             status: current.status,
             counts: store.state_counts(job).await?,
-            directory_busy: BTreeMap::new(),
+            directory: BTreeMap::new(),
         });
     }
     let lease = Lease::take(store, job, &options.runner, options.lease).await?;
     let result = work(store, master, current, rng, options, &lease).await;
     let released = lease.release(store).await;
-    let (status, directory_busy) = result?;
+    let (status, directory) = result?;
     released?;
     Ok(RunSummary {
         status,
         counts: store.state_counts(job).await?,
-        directory_busy,
+        directory,
     })
 }
 
@@ -210,7 +211,7 @@ async fn work<R>(
     rng: R,
     options: &RunOptions,
     lease: &Lease,
-) -> Result<(JobStatus, BTreeMap<TargetId, Duration>), MprError>
+) -> Result<(JobStatus, BTreeMap<TargetId, DirectoryLoad>), MprError>
 where
     R: RandomSource + Clone + Send + Sync + 'static,
 {
@@ -218,11 +219,11 @@ where
     let batch_size = job.request.batch_size.max(1);
     let ctx = Arc::new(Context::load(store, master, job, rng, options.runner.clone()).await?);
     let status = work_on(&ctx, options, lease, batch_size).await?;
-    let busy = ctx.targets.busy();
-    for (target, time) in &busy {
-        tracing::info!(job = %id, %target, busy_ms = time.as_millis(), "time the target had password changes in flight");
+    let load = ctx.targets.load();
+    for (target, l) in &load {
+        tracing::info!(job = %id, %target, busy_ms = l.busy.as_millis(), mean_in_flight = l.mean_in_flight(), "time the target had password changes in flight, and how many on average");
     }
-    Ok((status, busy))
+    Ok((status, load))
 }
 
 async fn work_on<R>(

@@ -40,38 +40,65 @@ struct Lane {
     busy: Mutex<Busy>,
 }
 
-/// The time a target had at least one password change in flight: next to the run's duration,
-/// how well the runner kept the directory fed.
+/// How a target was kept fed with password changes: next to the run's duration, whether the
+/// runner or the directory set the pace.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DirectoryLoad {
+    /// The time the target had at least one change in flight.
+    pub busy: Duration,
+    /// The changes' time in flight, added up: divided by `busy`, how many were in flight on
+    /// average while there were any.
+    pub change_time: Duration,
+}
+
+impl DirectoryLoad {
+    /// Changes in flight on average while the target had any (0 when it had none).
+    pub fn mean_in_flight(&self) -> f64 {
+        let busy = self.busy.as_secs_f64();
+        if busy > 0.0 {
+            self.change_time.as_secs_f64() / busy
+        } else {
+            0.0
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Busy {
     in_flight: usize,
     since: Option<Instant>,
-    total: Duration,
+    load: DirectoryLoad,
 }
 
 /// Counts one change in flight on a lane while it lives.
-struct Sending<'a>(&'a Mutex<Busy>);
+struct Sending<'a> {
+    busy: &'a Mutex<Busy>,
+    started: Instant,
+}
 
 impl<'a> Sending<'a> {
     fn start(busy: &'a Mutex<Busy>) -> Self {
+        let started = Instant::now();
         if let Ok(mut b) = busy.lock() {
             if b.in_flight == 0 {
-                b.since = Some(Instant::now());
+                b.since = Some(started);
             }
             b.in_flight += 1;
         }
-        Self(busy)
+        Self { busy, started }
     }
 }
 
 impl Drop for Sending<'_> {
     fn drop(&mut self) {
-        if let Ok(mut b) = self.0.lock() {
+        let now = Instant::now();
+        if let Ok(mut b) = self.busy.lock() {
+            b.load.change_time += now.saturating_duration_since(self.started);
             b.in_flight = b.in_flight.saturating_sub(1);
             if b.in_flight == 0
                 && let Some(since) = b.since.take()
             {
-                b.total += since.elapsed();
+                b.load.busy += now.saturating_duration_since(since);
             }
         }
     }
@@ -152,15 +179,17 @@ impl Targets {
         classify_apply(result)
     }
 
-    /// Per target, how long it has had at least one password change in flight so far.
-    pub fn busy(&self) -> BTreeMap<TargetId, Duration> {
+    /// Per target, how it has been kept fed with password changes so far.
+    pub fn load(&self) -> BTreeMap<TargetId, DirectoryLoad> {
         self.lanes
             .iter()
             .map(|(id, lane)| {
-                let total = lane.busy.lock().map_or(Duration::ZERO, |b| {
-                    b.total + b.since.map_or(Duration::ZERO, |s| s.elapsed())
+                let load = lane.busy.lock().map_or(DirectoryLoad::default(), |b| {
+                    let mut load = b.load;
+                    load.busy += b.since.map_or(Duration::ZERO, |s| s.elapsed());
+                    load
                 });
-                (id.clone(), total)
+                (id.clone(), load)
             })
             .collect()
     }
@@ -213,6 +242,28 @@ pub fn classify_probe(result: Result<(), TargetError>) -> Probe {
 mod tests {
     use super::*;
     use latchkey_core::target::{Refusal, RefusalKind};
+
+    #[test]
+    fn the_load_counts_changes_in_flight_on_average() {
+        let busy = Mutex::new(Busy::default());
+        let load = || busy.lock().map(|b| b.load).unwrap_or_default();
+        let lone = Sending::start(&busy);
+        std::thread::sleep(Duration::from_millis(10));
+        drop(lone);
+        let alone = load();
+        assert!(alone.busy >= Duration::from_millis(10), "{alone:?}");
+        assert!((alone.mean_in_flight() - 1.0).abs() < 1e-9, "{alone:?}");
+        let (one, two) = (Sending::start(&busy), Sending::start(&busy));
+        std::thread::sleep(Duration::from_millis(10));
+        drop((one, two));
+        // Each change's time lies within the time the target was busy.
+        let both = load();
+        let added = (both.change_time - alone.change_time).as_secs_f64();
+        let busy_for = (both.busy - alone.busy).as_secs_f64();
+        assert!((1.5 * busy_for..=2.0 * busy_for).contains(&added), "{both:?}");
+        assert!((1.0..2.0).contains(&both.mean_in_flight()), "{both:?}");
+        assert!(DirectoryLoad::default().mean_in_flight().abs() < f64::EPSILON);
+    }
 
     #[test]
     fn uncertain_outcomes_are_never_failures() {
