@@ -88,6 +88,7 @@ pub async fn start(
     rng: &mut (dyn RandomSource + Send),
 ) -> Result<(Option<MprJobId>, Plan), MprError> {
     let (id, plan) = prepare(store, &request, rng).await?;
+
     let stored = confirm(store, request, id, &plan, requested_by).await?;
     Ok((stored, plan))
 }
@@ -218,6 +219,7 @@ where
     let id = job.id;
     let batch_size = job.request.batch_size.max(1);
     let ctx = Arc::new(Context::load(store, master, job, rng, options.runner.clone()).await?);
+
     let status = work_on(&ctx, options, lease, batch_size).await?;
     let load = ctx.targets.load();
     for (target, l) in &load {
@@ -246,6 +248,11 @@ where
         }
         let cancelling = status == JobStatus::Cancelled;
         let pass = one_pass(ctx, id, batch_size, cancelling, options, lease).await?;
+        // A part of the plan still out of the journal (its entries were not in this pass): in
+        // with it, and another pass.
+        if pass.seen == 0 && store.move_plan_part(id).await? {
+            continue;
+        }
         if pass.seen == 0 {
             let finished = store
                 .set_job_status(
@@ -317,7 +324,12 @@ where
             Some(JobStatus::Cancelled) => cancelling = true,
             _ => break,
         }
-        let page = ctx.store.entries(id, &OPEN, after, batch_size).await?;
+        let mut page = ctx.store.entries(id, &OPEN, after, batch_size).await?;
+        // The journal ends before a full batch: the next part of the plan comes in first (its
+        // accounts come after those already in, see `create_job`).
+        while page.len() < batch_size as usize && ctx.store.move_plan_part(id).await? {
+            page = ctx.store.entries(id, &OPEN, after, batch_size).await?;
+        }
         let Some(last) = page.last() else {
             break;
         };

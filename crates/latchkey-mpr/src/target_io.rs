@@ -260,7 +260,10 @@ mod tests {
         let both = load();
         let added = (both.change_time - alone.change_time).as_secs_f64();
         let busy_for = (both.busy - alone.busy).as_secs_f64();
-        assert!((1.5 * busy_for..=2.0 * busy_for).contains(&added), "{both:?}");
+        assert!(
+            (1.5 * busy_for..=2.0 * busy_for).contains(&added),
+            "{both:?}"
+        );
         assert!((1.0..2.0).contains(&both.mean_in_flight()), "{both:?}");
         assert!(DirectoryLoad::default().mean_in_flight().abs() < f64::EPSILON);
     }

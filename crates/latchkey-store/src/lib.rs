@@ -18,6 +18,7 @@ mod json_rows;
 mod migrations;
 mod mpr;
 mod mpr_batch;
+mod mpr_plan;
 mod mpr_report;
 mod outbox;
 mod password_history;

@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "finished runs keep their counts",
         sql: include_str!("../migrations/0011_finished_runs_keep_counts.sql"),
     },
+    Migration {
+        version: 12,
+        name: "a new run's plan stored in parts",
+        sql: include_str!("../migrations/0012_plan_parts.sql"),
+    },
 ];
 
 /// A line starting with this is a statement for PostgreSQL only (on SQLite it stays a comment).

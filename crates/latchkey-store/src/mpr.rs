@@ -2,8 +2,8 @@
 //! the per-account locks and the report. The batch write, which touches all of these and the
 //! vault in one transaction, is in `mpr_batch.rs`.
 //!
-//! Large plans are written with multi-row statements ([`rows_per_statement`]) in one
-//! transaction, so a run of 100,000 accounts is stored (or not) as a whole. Journal entries are read in pages by
+//! A run and its plan are stored in one transaction, the first entries in the journal and the
+//! rest as parts the runner moves there (`mpr_plan.rs`). Journal entries are read in pages by
 //! primary key `(job_id, account_id)`, skipping the states not asked for. On PostgreSQL no index
 //! covers `state`, so a state change stays on its page; SQLite keeps `(job_id, state,
 //! account_id)` for counting a run's entries by state (see migration 9).
@@ -13,7 +13,7 @@
 //! The accounts are inserted in sorted order, so two runs locking overlapping sets on PostgreSQL
 //! wait for each other's rows in the same order and cannot deadlock on each other.
 
-use crate::json_rows::{self, Col};
+use crate::json_rows;
 use crate::vault::{in_params, write_tx};
 use crate::{Store, count, db_err, from_ms, ms, on_pool, parse_id};
 use latchkey_core::ids::{AccountId, MprJobId, ProfileId, TargetId, VaultItemId};
@@ -58,12 +58,16 @@ type EntryRow = (
 const SELECT_JOB: &str = "SELECT id, status, requested_by, request, created_at, updated_at, \
      finished_at, runner, lease_until FROM mpr_jobs";
 
-const ENTRY_COLUMNS: &str = "job_id, account_id, target_id, account_name, owner_id, \
+pub(crate) const ENTRY_COLUMNS: &str = "job_id, account_id, target_id, account_name, owner_id, \
      vault_item_id, state, pending, sends, attempts, refusals, message, updated_at";
 
-/// A run's entries per state.
-const COUNT_BY_STATE: &str =
-    "SELECT state, COUNT(*) FROM mpr_entries WHERE job_id = $1 GROUP BY state";
+/// A run's entries per state, with the planned and skipped ones of the parts of its plan not in
+/// the journal yet (a state may come more than once).
+const COUNT_BY_STATE: &str = "SELECT state, COUNT(*) FROM mpr_entries WHERE job_id = $1 GROUP BY state \
+     UNION ALL SELECT 'planned', CAST(SUM(planned) AS BIGINT) FROM mpr_plan_parts WHERE job_id = $1 \
+     HAVING SUM(planned) > 0 \
+     UNION ALL SELECT 'skipped', CAST(SUM(skipped) AS BIGINT) FROM mpr_plan_parts WHERE job_id = $1 \
+     HAVING SUM(skipped) > 0";
 
 /// Counts per state as a finished run stores them: `{"verified": 9998, "skipped": 2}`.
 fn counts_json(rows: &[(String, i64)]) -> RepoResult<String> {
@@ -77,11 +81,11 @@ fn counts_from_json(text: &str) -> RepoResult<StateCounts> {
     counts_from_rows(map)
 }
 
-/// `(state name, count)` pairs, counted or stored, as counts.
+/// `(state name, count)` pairs, counted or stored, as counts (a state given twice adds up).
 fn counts_from_rows(rows: impl IntoIterator<Item = (String, i64)>) -> RepoResult<StateCounts> {
     let mut counts = StateCounts::default();
     for (state, n) in rows {
-        counts.0.insert(parse_state(&state)?, count(n));
+        *counts.0.entry(parse_state(&state)?).or_default() += count(n);
     }
     Ok(counts)
 }
@@ -150,114 +154,13 @@ fn entry_from_row(row: EntryRow) -> RepoResult<Entry> {
     })
 }
 
-/// Entries stored per statement when a run is created (a few MB of JSON).
-const PLAN_ROWS: usize = 5_000;
-
-/// A new journal entry, as the JSON row `create_job` reads.
-#[derive(serde::Serialize)]
-struct PlannedRow<'a> {
-    account: String,
-    target: &'a str,
-    account_name: &'a str,
-    owner: Option<String>,
-    vault_item: Option<String>,
-    state: &'static str,
-    pending: Option<String>,
-    sends: i64,
-    attempts: i64,
-    refusals: i64,
-    message: &'a Option<String>,
-    at: i64,
-}
-
-impl<'a> From<&'a Entry> for PlannedRow<'a> {
-    fn from(e: &'a Entry) -> Self {
-        Self {
-            account: e.account.to_string(),
-            target: e.target.as_str(),
-            account_name: &e.account_name,
-            owner: e.owner.map(|o| o.to_string()),
-            vault_item: e.vault_item.map(|v| v.to_string()),
-            state: e.state.as_str(),
-            pending: e.pending.as_ref().map(ToString::to_string),
-            sends: i64::from(e.sends),
-            attempts: i64::from(e.attempts),
-            refusals: i64::from(e.refusals),
-            message: &e.message,
-            at: ms(e.updated_at),
-        }
-    }
-}
-
-const PLANNED: [(&str, Col); 12] = [
-    ("account", Col::Text),
-    ("target", Col::Text),
-    ("account_name", Col::Text),
-    ("owner", Col::Text),
-    ("vault_item", Col::Text),
-    ("state", Col::Text),
-    ("pending", Col::Text),
-    ("sends", Col::Int),
-    ("attempts", Col::Int),
-    ("refusals", Col::Int),
-    ("message", Col::Text),
-    ("at", Col::Int),
-];
-
 impl MprRepo for Store {
     async fn create_job(&self, job: &MprJob, entries: &[Entry]) -> RepoResult<()> {
-        if let Some(e) = entries.iter().find(|e| e.job != job.id) {
-            return Err(RepoError::Database(format!(
-                "the entry of account {} belongs to run {}, not to run {}",
-                e.account, e.job, job.id
-            )));
-        }
-        let request =
-            serde_json::to_string(&job.request).map_err(|e| RepoError::Database(e.to_string()))?;
-        let job_id = job.id.to_string();
-        write_tx!(self, |tx| {
-            sqlx::query(
-                "INSERT INTO mpr_jobs (id, status, requested_by, request, created_at, updated_at, \
-                 finished_at, runner, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(&job_id)
-            .bind(job.status.as_str())
-            .bind(&job.requested_by)
-            .bind(&request)
-            .bind(ms(job.created_at))
-            .bind(ms(job.updated_at))
-            .bind(job.finished_at.map(ms))
-            .bind(&job.runner)
-            .bind(job.lease_until.map(ms))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match db_err(e) {
-                RepoError::Conflict(_) => RepoError::Conflict(format!("run {}", job.id)),
-                other => other,
-            })?;
-            for chunk in entries.chunks(PLAN_ROWS) {
-                let rows: Vec<PlannedRow<'_>> = chunk.iter().map(PlannedRow::from).collect();
-                let sql = format!(
-                    "{}INSERT INTO mpr_entries ({ENTRY_COLUMNS}) SELECT $1, x.account, x.target, \
-                     x.account_name, x.owner, x.vault_item, x.state, x.pending, x.sends, \
-                     x.attempts, x.refusals, x.message, x.at FROM x",
-                    json_rows::with_rows(self.dialect(), 2, &PLANNED)
-                );
-                sqlx::query(AssertSqlSafe(sql))
-                    .bind(&job_id)
-                    .bind(json_rows::encode(&rows)?)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| match db_err(e) {
-                        RepoError::Conflict(_) => RepoError::Conflict(format!(
-                            "an account listed twice in run {}",
-                            job.id
-                        )),
-                        other => other,
-                    })?;
-            }
-        });
-        Ok(())
+        crate::mpr_plan::create_job(self, job, entries).await
+    }
+
+    async fn move_plan_part(&self, job: MprJobId) -> RepoResult<bool> {
+        crate::mpr_plan::move_part(self, &job.to_string()).await
     }
 
     async fn job(&self, id: MprJobId) -> RepoResult<Option<MprJob>> {

@@ -109,12 +109,17 @@ impl StateCounts {
 
 /// The store of mass password runs.
 pub trait MprRepo {
-    /// Stores a confirmed run and its plan, in one transaction.
+    /// Stores a confirmed run and its plan, in one transaction: the first entries in the
+    /// journal, the rest as parts that [`move_plan_part`](Self::move_plan_part) moves there.
+    /// An account listed twice is `Conflict`, and nothing is stored.
     fn create_job(
         &self,
         job: &MprJob,
         entries: &[Entry],
     ) -> impl Future<Output = RepoResult<()>> + Send;
+    /// Moves the first part of the run's plan not in its journal yet there, in one transaction;
+    /// whether there was one. A run is over only when none is left.
+    fn move_plan_part(&self, job: MprJobId) -> impl Future<Output = RepoResult<bool>> + Send;
     /// A run by id.
     fn job(&self, id: MprJobId) -> impl Future<Output = RepoResult<Option<MprJob>>> + Send;
     /// Runs, newest first.
@@ -166,7 +171,7 @@ pub trait MprRepo {
         job: MprJobId,
         batch: &BatchWrite,
     ) -> impl Future<Output = RepoResult<()>> + Send;
-    /// Entries per state.
+    /// Entries per state, those of the plan's parts not in the journal yet included.
     fn state_counts(&self, job: MprJobId) -> impl Future<Output = RepoResult<StateCounts>> + Send;
     /// Report rows in the order written, after row id `after` (0 for the start), with their ids.
     fn report_rows(

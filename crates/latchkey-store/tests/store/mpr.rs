@@ -108,6 +108,15 @@ pub fn report_row(n: usize) -> ReportRow {
     }
 }
 
+/// Moves every part of the run's plan into its journal; how many there were.
+pub async fn move_all(store: &Store, job: MprJobId) -> usize {
+    let mut parts = 0;
+    while store.move_plan_part(job).await.unwrap() {
+        parts += 1;
+    }
+    parts
+}
+
 pub async fn all_entries(store: &Store, job: MprJobId) -> Vec<Entry> {
     store
         .entries(job, &EntryState::ALL, None, 1_000_000)
@@ -128,11 +137,33 @@ on_both!(a_plan_of_ten_thousand_reads_back_in_pages, |store| {
     let err = store.create_job(&j, &[]).await.unwrap_err();
     assert!(matches!(err, RepoError::Conflict(_)), "{err:?}");
 
+    // The first 200 planned entries (a batch) and every entry in another state are in the
+    // journal; the other planned ones wait in parts of 800 (four batches), counted all the same.
     let counts = store.state_counts(j.id).await.unwrap();
     assert_eq!(counts.total(), 10_000);
     assert_eq!(counts.get(EntryState::Planned), 3_334);
     assert_eq!(counts.get(EntryState::Generated), 3_333);
     assert_eq!(counts.finished(), 3_333);
+    let journal = all_entries(store, j.id).await;
+    assert_eq!(journal.len(), 200 + 6_666);
+    let first: Vec<&Entry> = journal
+        .iter()
+        .filter(|e| e.state == EntryState::Planned)
+        .collect();
+    assert_eq!(first.len(), 200);
+    let mut planned: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.state == EntryState::Planned)
+        .collect();
+    planned.sort_by_key(|e| e.account.to_string());
+    assert_eq!(
+        first,
+        planned[..200],
+        "the first planned accounts, in account order"
+    );
+    assert_eq!(move_all(store, j.id).await, 4, "3,134 more in parts of 800");
+    assert!(!store.move_plan_part(j.id).await.unwrap());
+    assert_eq!(store.state_counts(j.id).await.unwrap(), counts);
 
     // Pages of 700 over two states, by account id, `after` exclusive.
     let wanted = [EntryState::Generated, EntryState::Planned];
@@ -421,3 +452,57 @@ async fn the_journal_indexes_suit_each_database() {
             .unwrap();
     assert_eq!(options.unwrap_or_default(), ["fillfactor=70"]);
 }
+
+on_both!(a_plan_listing_an_account_twice_stores_nothing, |store| {
+    let j = job();
+    let mut entries: Vec<Entry> = (0..2_000)
+        .map(|i| entry(j.id, i, EntryState::Planned))
+        .collect();
+    // The last account again, far past the entries stored at once: in a part.
+    let again = Entry {
+        account_name: "uid=again".into(),
+        ..entries[1_999].clone()
+    };
+    entries.push(again);
+    let err = store.create_job(&j, &entries).await.unwrap_err();
+    assert!(
+        matches!(&err, RepoError::Conflict(m) if m.contains("uid=again") && m.contains("twice")),
+        "{err:?}"
+    );
+    assert_eq!(store.job(j.id).await.unwrap(), None);
+    assert!(!store.move_plan_part(j.id).await.unwrap());
+    assert_eq!(store.state_counts(j.id).await.unwrap().total(), 0);
+});
+
+on_both!(
+    two_runners_moving_the_parts_at_once_move_each_once,
+    |store| {
+        let j = job();
+        let entries: Vec<Entry> = (0..5_000)
+            .map(|i| entry(j.id, i, EntryState::Planned))
+            .collect();
+        store.create_job(&j, &entries).await.unwrap();
+        let store = Arc::new(store.clone());
+        let movers: Vec<_> = (0..2)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                tokio::spawn(async move { move_all(&store, j.id).await })
+            })
+            .collect();
+        let mut moved = 0;
+        for m in movers {
+            moved += m.await.unwrap();
+        }
+        // 200 at once, 4,800 in parts of 800.
+        assert_eq!(moved, 6);
+        let mut stored: Vec<AccountId> = all_entries(&store, j.id)
+            .await
+            .into_iter()
+            .map(|e| e.account)
+            .collect();
+        stored.sort();
+        let mut planned: Vec<AccountId> = entries.iter().map(|e| e.account).collect();
+        planned.sort();
+        assert_eq!(stored, planned);
+    }
+);

@@ -2,7 +2,7 @@
 //! revocations and the locks; all of it or nothing. Also its timings next to a large plan.
 
 use crate::common::{now, on_both, profile, rng};
-use crate::mpr::{all_entries, entry, job, plan, report_row, update};
+use crate::mpr::{all_entries, entry, job, move_all, plan, report_row, update};
 use crate::vault::{item, seal};
 use latchkey_core::mpr::job::MprJob;
 use latchkey_core::mpr::journal::{Entry, EntryState};
@@ -280,6 +280,10 @@ on_both!(timings_for_a_large_plan_and_full_batches, |store| {
     store.create_job(&j, &entries).await.unwrap();
     let create = started.elapsed();
     assert_eq!(store.state_counts(j.id).await.unwrap().total(), 100_000);
+    let started = Instant::now();
+    assert_eq!(move_all(store, j.id).await, 125, "99,800 in parts of 800");
+    let moved = started.elapsed();
+    assert_eq!(store.state_counts(j.id).await.unwrap().total(), 100_000);
 
     let part = &entries[..500];
     let accounts: Vec<_> = part.iter().map(|e| e.account).collect();
@@ -340,8 +344,8 @@ on_both!(timings_for_a_large_plan_and_full_batches, |store| {
     #[allow(clippy::print_stdout)]
     let report = || {
         println!(
-            "{:?}: create_job 100,000 entries {create:?}; batch of 500 creates {first:?}; \
-         batch of 500 new secrets {second:?}",
+            "{:?}: create_job 100,000 entries {create:?}, its parts moved in {moved:?}; \
+         batch of 500 creates {first:?}; batch of 500 new secrets {second:?}",
             store.dialect()
         )
     };

@@ -103,7 +103,7 @@ fn legacy_row(i: u32) -> ReportRow {
     }
 }
 
-/// A database at version 9 (what migrations 10 and 11 added is taken away) with report rows of two runs, interleaved, one run's more than a
+/// A database at version 9 (what migrations 10 to 12 added is taken away) with report rows of two runs, interleaved, one run's more than a
 /// record holds: after migration 10 each run reads the same rows in the same order.
 async fn legacy_rows_are_moved_into_records(store: &Store, url: &str) {
     let (a, _) = plan(store, 0).await;
@@ -117,7 +117,8 @@ async fn legacy_rows_are_moved_into_records(store: &Store, url: &str) {
     exec(
         url,
         &format!(
-            "DROP TABLE mpr_report_chunks; ALTER TABLE mpr_jobs DROP COLUMN final_counts; \
+            "DROP TABLE mpr_report_chunks; DROP TABLE mpr_plan_parts; \
+             ALTER TABLE mpr_jobs DROP COLUMN final_counts; \
              CREATE TABLE mpr_report (id {auto_id}, \
              job_id TEXT NOT NULL REFERENCES mpr_jobs(id) ON DELETE CASCADE, at BIGINT NOT NULL, \
              account TEXT NOT NULL, target TEXT NOT NULL, owner TEXT, phase TEXT NOT NULL, \
