@@ -88,7 +88,6 @@ pub async fn start(
     rng: &mut (dyn RandomSource + Send),
 ) -> Result<(Option<MprJobId>, Plan), MprError> {
     let (id, plan) = prepare(store, &request, rng).await?;
-
     let stored = confirm(store, request, id, &plan, requested_by).await?;
     Ok((stored, plan))
 }

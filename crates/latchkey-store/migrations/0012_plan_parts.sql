@@ -17,3 +17,6 @@ CREATE TABLE mpr_plan_parts (
     rows_json TEXT NOT NULL,
     PRIMARY KEY (job_id, seq)
 );
+-- A part is read once and deleted: PostgreSQL stores it uncompressed (compressing 300 KB of JSON
+-- costs more than writing it).
+-- postgresql: ALTER TABLE mpr_plan_parts ALTER COLUMN rows_json SET STORAGE EXTERNAL;
