@@ -218,7 +218,6 @@ where
     let id = job.id;
     let batch_size = job.request.batch_size.max(1);
     let ctx = Arc::new(Context::load(store, master, job, rng, options.runner.clone()).await?);
-
     let status = work_on(&ctx, options, lease, batch_size).await?;
     let load = ctx.targets.load();
     for (target, l) in &load {
