@@ -111,9 +111,14 @@ struct Part {
     rows: String,
 }
 
+/// Entries as the JSON rows the insert reads.
+fn rows_json(entries: &[&Entry]) -> RepoResult<String> {
+    let rows: Vec<PlannedRow<'_>> = entries.iter().map(|e| PlannedRow::from(*e)).collect();
+    json_rows::encode(&rows)
+}
+
 /// A part of planned and skipped entries.
 fn part(entries: &[&Entry]) -> RepoResult<Part> {
-    let rows: Vec<PlannedRow<'_>> = entries.iter().map(|e| PlannedRow::from(*e)).collect();
     let skipped = entries
         .iter()
         .filter(|e| e.state == EntryState::Skipped)
@@ -122,7 +127,7 @@ fn part(entries: &[&Entry]) -> RepoResult<Part> {
     Ok(Part {
         planned: i64::try_from(planned).unwrap_or(i64::MAX),
         skipped: i64::try_from(skipped).unwrap_or(i64::MAX),
-        rows: json_rows::encode(&rows)?,
+        rows: rows_json(entries)?,
     })
 }
 
@@ -164,7 +169,6 @@ pub(crate) async fn create_job(store: &Store, job: &MprJob, entries: &[Entry]) -
         )));
     }
     let mut seen = BTreeSet::new();
-
     if let Some(e) = entries.iter().find(|e| !seen.insert(e.account)) {
         return Err(RepoError::Conflict(format!(
             "account {} listed twice in run {}",
@@ -177,20 +181,15 @@ pub(crate) async fn create_job(store: &Store, job: &MprJob, entries: &[Entry]) -
     let ordered: Vec<&Entry> = ordered.into_iter().map(|(_, e)| e).collect();
     let (first_open, part_len) = first_and_part_rows(job);
     let (now, later) = split(&ordered, first_open, part_len);
-
     let first: Vec<String> = now
         .chunks(PLAN_ROWS)
-        .map(|chunk| {
-            let rows: Vec<PlannedRow<'_>> = chunk.iter().map(|e| PlannedRow::from(*e)).collect();
-            json_rows::encode(&rows)
-        })
+        .map(rows_json)
         .collect::<RepoResult<_>>()?;
     let parts: Vec<Part> = later.iter().map(|p| part(p)).collect::<RepoResult<_>>()?;
     let request =
         serde_json::to_string(&job.request).map_err(|e| RepoError::Database(e.to_string()))?;
     let job_id = job.id.to_string();
     let insert = insert_entries(store.dialect(), false);
-
     write_tx!(store, |tx| {
         sqlx::query(
             "INSERT INTO mpr_jobs (id, status, requested_by, request, created_at, updated_at, \
