@@ -69,9 +69,13 @@ const COUNT_BY_STATE: &str = "SELECT state, COUNT(*) FROM mpr_entries WHERE job_
      UNION ALL SELECT 'skipped', CAST(SUM(skipped) AS BIGINT) FROM mpr_plan_parts WHERE job_id = $1 \
      HAVING SUM(skipped) > 0";
 
-/// Counts per state as a finished run stores them: `{"verified": 9998, "skipped": 2}`.
+/// Counts per state as a finished run stores them: `{"verified": 9998, "skipped": 2}` (a state
+/// counted twice, in the journal and in the plan's parts, adds up).
 fn counts_json(rows: &[(String, i64)]) -> RepoResult<String> {
-    let map: BTreeMap<&str, i64> = rows.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+    let mut map: BTreeMap<&str, i64> = BTreeMap::new();
+    for (state, n) in rows {
+        *map.entry(state.as_str()).or_default() += n;
+    }
     json_rows::encode(&map)
 }
 

@@ -269,14 +269,11 @@ mod tests {
     use latchkey_core::random::SeededRandom;
     use time::OffsetDateTime;
 
-    fn entry(job: MprJobId, skipped: bool) -> Entry {
+    fn entry(job: MprJobId, n: u64, skipped: bool) -> Entry {
         let now = OffsetDateTime::now_utc();
         Entry {
             job,
-            account: AccountId::generate(
-                now,
-                &mut SeededRandom::new(u64::from(skipped) + now.unix_timestamp_nanos() as u64),
-            ),
+            account: AccountId::generate(now, &mut SeededRandom::new(n)),
             target: TargetId::new("t").unwrap(),
             owner: None,
             vault_item: None,
@@ -299,7 +296,7 @@ mod tests {
     fn the_first_entries_hold_the_wanted_number_of_open_ones() {
         let job = MprJobId::generate(OffsetDateTime::now_utc(), &mut SeededRandom::new(7));
         // planned, skipped, planned, skipped, planned, …
-        let all: Vec<Entry> = (0..10).map(|i| entry(job, i % 2 == 1)).collect();
+        let all: Vec<Entry> = (0..10).map(|i| entry(job, i, i % 2 == 1)).collect();
         let refs: Vec<&Entry> = all.iter().collect();
         let (now, later) = split(&refs, 3, 4);
         assert_eq!(

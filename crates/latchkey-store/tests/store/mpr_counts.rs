@@ -2,7 +2,7 @@
 //! recounted from its entries, until its status changes again.
 
 use crate::common::{now, on_both};
-use crate::mpr::{plan, update};
+use crate::mpr::{entry, job, plan, update};
 use latchkey_core::ids::MprJobId;
 use latchkey_core::mpr::job::JobStatus;
 use latchkey_core::mpr::journal::Entry;
@@ -85,5 +85,26 @@ on_both!(
                 .get(EntryState::Verified),
             2
         );
+    }
+);
+
+on_both!(
+    a_run_finished_with_parts_left_stores_every_planned_entry,
+    |store| {
+        // 1,000 planned: a batch of 200 in the journal, 800 in a part.
+        let j = job();
+        let entries: Vec<Entry> = (0..1_000)
+            .map(|i| entry(j.id, i, EntryState::Planned))
+            .collect();
+        store.create_job(&j, &entries).await.unwrap();
+        let counted = store.state_counts(j.id).await.unwrap();
+        assert_eq!(counted.get(EntryState::Planned), 1_000);
+        assert!(
+            store
+                .set_job_status(j.id, &[JobStatus::Running], JobStatus::Finished, now())
+                .await
+                .unwrap()
+        );
+        assert_eq!(store.state_counts(j.id).await.unwrap(), counted);
     }
 );
