@@ -96,6 +96,27 @@ impl World {
         latchkey_testkit::PgCluster::shared_durable().ok()?.pid()
     }
 
+    /// The PostgreSQL cluster's write-ahead log so far, when the store is there: records,
+    /// full-page images and bytes (`pg_stat_wal`).
+    pub fn store_wal(&self) -> Option<[f64; 3]> {
+        if !self.database_url.starts_with("postgres") {
+            return None;
+        }
+        let cluster = latchkey_testkit::PgCluster::shared_durable().ok()?;
+        let text = cluster
+            .psql(
+                &self.database_url,
+                "SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal",
+            )
+            .ok()?;
+        let mut fields = text.trim().split('|').map(str::parse::<f64>);
+        Some([
+            fields.next()?.ok()?,
+            fields.next()?.ok()?,
+            fields.next()?.ok()?,
+        ])
+    }
+
     /// Creates profiles for `people`, registers `def` with `service_password` sealed, and
     /// discovers it; every person's account must be associated.
     pub async fn build(

@@ -256,6 +256,7 @@ impl Runs<'_> {
             (
                 thread_cpu(),
                 self.world.store_server_pid().map(tree_cpu_secs),
+                self.world.store_wal(),
             )
         });
         let rss = PeakRss::start();
@@ -264,7 +265,7 @@ impl Runs<'_> {
         let secs = started.elapsed().as_secs_f64();
         let (before, peak) = rss.stop();
         let (ours, theirs) = (cpu_secs(None) - ours, cpu_secs(pid) - theirs);
-        if let Some((threads, pg)) = breakdown {
+        if let Some((threads, pg, wal)) = breakdown {
             let n = self.directory.accounts.len();
             eprintln!("    planned in {:.3} s", planned.as_secs_f64());
             print_threads(&threads, n);
@@ -272,6 +273,15 @@ impl Runs<'_> {
                 #[allow(clippy::cast_precision_loss)]
                 let ms = 1000.0 * (tree_cpu_secs(pid) - before) / n.max(1) as f64;
                 eprintln!("    PostgreSQL server: {ms:.3} ms/account");
+            }
+            if let (Some(before), Some(after)) = (wal, self.world.store_wal()) {
+                #[allow(clippy::cast_precision_loss)]
+                let per = |a: f64, b: f64| (a - b) / n.max(1) as f64;
+                let ([r1, i1, b1], [r0, i0, b0]) = (after, before);
+                let (records, images, bytes) = (per(r1, r0), per(i1, i0), per(b1, b0));
+                eprintln!(
+                    "    PostgreSQL WAL per account: {records:.1} records, {images:.2} full-page images, {bytes:.0} bytes"
+                );
             }
         }
         let raw = (raw_before + self.directory.exop(concurrency, verify).await?) / 2.0;

@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "a new run's plan stored in parts",
         sql: include_str!("../migrations/0012_plan_parts.sql"),
     },
+    Migration {
+        version: 13,
+        name: "vault items updated in place",
+        sql: include_str!("../migrations/0013_vault_updates_in_place.sql"),
+    },
 ];
 
 /// A line starting with this is a statement for PostgreSQL only (on SQLite it stays a comment).

@@ -1,0 +1,15 @@
+-- Version 13: PostgreSQL updates vault items, and the journal's entries twice per run, in place.
+--
+-- A mass reset updates every vault item it resets and each journal entry two or three times. On
+-- PostgreSQL an update stays on its page (a HOT update: no new index entries) only when the page
+-- has room for the new version. Vault items were stored with no room left, so 99 % of their
+-- updates wrote a new entry into each of the table's four indexes; journal pages kept 30 % free,
+-- enough for about half of the entries' second update. Measured over 10,000-account resets: WAL
+-- records per account from 17-22 to 16, the server's CPU per account from 0.115 to 0.105 ms,
+-- in-place updates of entries from 54 to 90 % and of vault items from 1 to 60-75 %.
+--
+-- The setting applies to pages written from now on; `VACUUM FULL vault_items` rewrites the
+-- existing ones. SQLite rewrites rows in place whatever their page holds.
+
+-- postgresql: ALTER TABLE vault_items SET (fillfactor = 70);
+-- postgresql: ALTER TABLE mpr_entries SET (fillfactor = 50);
