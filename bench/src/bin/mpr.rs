@@ -154,7 +154,7 @@ impl Directory {
     /// CPU ms per account of this process and the directory since `(ours, theirs)`.
     fn cpu_since(&self, (ours, theirs): (f64, f64), n: usize) -> String {
         cpu_column(
-            (cpu_secs(None) - ours, cpu_secs(self.pid) - theirs),
+            (cpu_secs(None) - ours, None, cpu_secs(self.pid) - theirs),
             n,
             self.pid,
         )
@@ -195,7 +195,7 @@ impl Directory {
 
 fn header() {
     println!(
-        "| store | run | in flight | verify | accounts | seconds | accounts/s | raw rate around it (exop; + bind when verifying) | % of raw | directory had changes in flight · how many on average | CPU ms/account: ours · directory | peak RSS MiB (before) |"
+        "| store | run | in flight | verify | accounts | seconds | accounts/s | raw rate around it (exop; + bind when verifying) | % of raw | directory had changes in flight · how many on average | CPU ms/account: ours · store server · directory | peak RSS MiB (before) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
 }
@@ -220,14 +220,18 @@ fn print_threads(before: &std::collections::BTreeMap<String, (f64, f64)>, n: usi
     }
 }
 
-/// "ours · directory" CPU milliseconds per account, from CPU seconds over `n` accounts.
+/// "ours · store server · directory" CPU milliseconds per account, from CPU seconds over `n`
+/// accounts ("–" where there is no such process: SQLite runs inside ours).
 #[allow(clippy::cast_precision_loss)]
-fn cpu_column((ours, theirs): (f64, f64), n: usize, pid: Option<u32>) -> String {
-    let per_account = |cpu: f64| 1000.0 * cpu / n.max(1) as f64;
-    match pid {
-        Some(_) => format!("{:.2} · {:.2}", per_account(ours), per_account(theirs)),
-        None => format!("{:.2} · –", per_account(ours)),
-    }
+fn cpu_column(
+    (ours, store, theirs): (f64, Option<f64>, f64),
+    n: usize,
+    pid: Option<u32>,
+) -> String {
+    let per_account = |cpu: f64| format!("{:.2}", 1000.0 * cpu / n.max(1) as f64);
+    let store = store.map_or_else(|| "–".to_owned(), per_account);
+    let theirs = pid.map_or_else(|| "–".to_owned(), |_| per_account(theirs));
+    format!("{} · {store} · {theirs}", per_account(ours))
 }
 
 /// One store's runs against one directory.
@@ -251,29 +255,26 @@ impl Runs<'_> {
         };
         let pid = self.directory.pid;
         let (ours, theirs) = (cpu_secs(None), cpu_secs(pid));
-        // Per-thread and store-server CPU only when asked: reading /proc is not free.
-        let breakdown = self.knobs.threads.then(|| {
-            (
-                thread_cpu(),
-                self.world.store_server_pid().map(tree_cpu_secs),
-                self.world.store_wal(),
-            )
-        });
+        let store_pid = self.world.store_server_pid();
+        let store_cpu = store_pid.map(tree_cpu_secs);
+        // Per-thread CPU and the store's log only when asked: reading them is not free.
+        let breakdown = self
+            .knobs
+            .threads
+            .then(|| (thread_cpu(), self.world.store_wal()));
         let rss = PeakRss::start();
         let started = Instant::now();
         let (_, summary, planned) = self.world.run(request, &options).await?;
         let secs = started.elapsed().as_secs_f64();
         let (before, peak) = rss.stop();
         let (ours, theirs) = (cpu_secs(None) - ours, cpu_secs(pid) - theirs);
-        if let Some((threads, pg, wal)) = breakdown {
+        let store_cpu = store_pid
+            .zip(store_cpu)
+            .map(|(pid, before)| tree_cpu_secs(pid) - before);
+        if let Some((threads, wal)) = breakdown {
             let n = self.directory.accounts.len();
             eprintln!("    planned in {:.3} s", planned.as_secs_f64());
             print_threads(&threads, n);
-            if let (Some(pid), Some(before)) = (self.world.store_server_pid(), pg) {
-                #[allow(clippy::cast_precision_loss)]
-                let ms = 1000.0 * (tree_cpu_secs(pid) - before) / n.max(1) as f64;
-                eprintln!("    PostgreSQL server: {ms:.3} ms/account");
-            }
             if let (Some(before), Some(after)) = (wal, self.world.store_wal()) {
                 #[allow(clippy::cast_precision_loss)]
                 let per = |a: f64, b: f64| (a - b) / n.max(1) as f64;
@@ -301,7 +302,7 @@ impl Runs<'_> {
         let depth = changes / busy.max(f64::MIN_POSITIVE);
         let busy = 100.0 * busy / secs.max(f64::MIN_POSITIVE);
         let share = 100.0 * per_s / raw.max(f64::MIN_POSITIVE);
-        let cpu = cpu_column((ours, theirs), expected, pid);
+        let cpu = cpu_column((ours, store_cpu, theirs), expected, pid);
         println!(
             "| {store} | {kind} | {concurrency} | {} | {expected} | {secs:.1} | {per_s:.0} | {raw:.0} | {share:.0} % | {busy:.0} % · {depth:.1} | {cpu} | {peak:.0} ({before:.0}) |",
             if verify { "yes" } else { "no" },
