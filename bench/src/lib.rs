@@ -5,6 +5,7 @@
 //!
 //! Each binary in `src/bin/` prints a Markdown table; see `bench/README.md`.
 
+pub mod breakdown;
 pub mod cores;
 pub mod usage;
 pub mod world;

@@ -117,6 +117,31 @@ impl World {
         ])
     }
 
+    /// How many times autovacuum and autoanalyze have run on each table so far, when the store
+    /// is PostgreSQL (`pg_stat_user_tables`): `table → (vacuums, analyzes)`.
+    pub fn store_upkeep(&self) -> Option<std::collections::BTreeMap<String, (u64, u64)>> {
+        if !self.database_url.starts_with("postgres") {
+            return None;
+        }
+        let cluster = latchkey_testkit::PgCluster::shared_durable().ok()?;
+        let text = cluster
+            .psql(
+                &self.database_url,
+                "SELECT relname, autovacuum_count, autoanalyze_count FROM pg_stat_user_tables",
+            )
+            .ok()?;
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|line| {
+                let mut f = line.split('|');
+                let name = f.next()?.to_owned();
+                let vacuums = f.next()?.parse().ok()?;
+                let analyzes = f.next()?.parse().ok()?;
+                Some((name, (vacuums, analyzes)))
+            })
+            .collect()
+    }
+
     /// Creates profiles for `people`, registers `def` with `service_password` sealed, and
     /// discovers it; every person's account must be associated.
     pub async fn build(

@@ -13,8 +13,8 @@
 //! directory gets out of the way and the runner's own ceiling shows), `--split-cores` (slapd
 //! alone on one core, the raw client, the runner and the store's server on the other, as when
 //! the directory has its own machine; see `latchkey_bench::cores`), `--threads` (after each
-//! run, on standard error: planning time and CPU per account by kind of thread, and of the
-//! PostgreSQL server), `--only IN_FLIGHT:yes|no:TIMES` (after onboarding, only that reset).
+//! run, on standard error: planning time, CPU per account by kind of thread, and PostgreSQL's
+//! log per account and the upkeep that finished during the run), `--only IN_FLIGHT:yes|no:TIMES` (after onboarding, only that reset).
 //!
 //! The spec's goal is that the directory, not Latchkey, is the bottleneck. The directory's rate
 //! is measured first over every account once: administrator resets with the Password Modify
@@ -44,8 +44,9 @@
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+use latchkey_bench::breakdown::Breakdown;
 use latchkey_bench::cores;
-use latchkey_bench::usage::{PeakRss, cpu_secs, status_kib, thread_cpu, tree_cpu_secs};
+use latchkey_bench::usage::{PeakRss, cpu_secs, status_kib, tree_cpu_secs};
 use latchkey_bench::world::{Db, Person, World};
 use latchkey_bench::{BenchResult, flag, per_second, rate, reset_rate, slapd_def, slapd_target};
 use latchkey_core::ids::TargetId;
@@ -206,20 +207,6 @@ fn raw_row(what: &str, (tasks, n, per_s): (u32, usize, f64), cpu: String) {
     println!("| – | {what} | {tasks} | – | {n} | {secs:.1} | {per_s:.0} | | | | {cpu} | – |");
 }
 
-/// What each kind of thread used since `before`, in CPU ms per account (user + system), on
-/// standard error.
-#[allow(clippy::cast_precision_loss)]
-fn print_threads(before: &std::collections::BTreeMap<String, (f64, f64)>, n: usize) {
-    let per = |s: f64| 1000.0 * s / n.max(1) as f64;
-    for (name, (user, system)) in thread_cpu() {
-        let (u0, s0) = before.get(&name).copied().unwrap_or((0.0, 0.0));
-        let (u, s) = (per(user - u0), per(system - s0));
-        if u + s > 0.0 {
-            eprintln!("    {name}: {u:.3} user + {s:.3} system ms/account");
-        }
-    }
-}
-
 /// "ours · store server · directory" CPU milliseconds per account, from CPU seconds over `n`
 /// accounts ("–" where there is no such process: SQLite runs inside ours).
 #[allow(clippy::cast_precision_loss)]
@@ -257,11 +244,8 @@ impl Runs<'_> {
         let (ours, theirs) = (cpu_secs(None), cpu_secs(pid));
         let store_pid = self.world.store_server_pid();
         let store_cpu = store_pid.map(tree_cpu_secs);
-        // Per-thread CPU and the store's log only when asked: reading them is not free.
-        let breakdown = self
-            .knobs
-            .threads
-            .then(|| (thread_cpu(), self.world.store_wal()));
+        // Per-thread CPU and the store's log and upkeep only when asked: reading them is not free.
+        let breakdown = self.knobs.threads.then(|| Breakdown::start(self.world));
         let rss = PeakRss::start();
         let started = Instant::now();
         let (_, summary, planned) = self.world.run(request, &options).await?;
@@ -271,19 +255,9 @@ impl Runs<'_> {
         let store_cpu = store_pid
             .zip(store_cpu)
             .map(|(pid, before)| tree_cpu_secs(pid) - before);
-        if let Some((threads, wal)) = breakdown {
-            let n = self.directory.accounts.len();
+        if let Some(breakdown) = breakdown {
             eprintln!("    planned in {:.3} s", planned.as_secs_f64());
-            print_threads(&threads, n);
-            if let (Some(before), Some(after)) = (wal, self.world.store_wal()) {
-                #[allow(clippy::cast_precision_loss)]
-                let per = |a: f64, b: f64| (a - b) / n.max(1) as f64;
-                let ([r1, i1, b1], [r0, i0, b0]) = (after, before);
-                let (records, images, bytes) = (per(r1, r0), per(i1, i0), per(b1, b0));
-                eprintln!(
-                    "    PostgreSQL WAL per account: {records:.1} records, {images:.2} full-page images, {bytes:.0} bytes"
-                );
-            }
+            breakdown.print(self.world, self.directory.accounts.len());
         }
         let raw = (raw_before + self.directory.exop(concurrency, verify).await?) / 2.0;
         let (store, expected) = (self.store, self.directory.accounts.len());
