@@ -6,7 +6,8 @@
 -- updates wrote a new entry into each of the table's four indexes; journal pages kept 30 % free,
 -- enough for about half of the entries' second update. Measured over 10,000-account resets: WAL
 -- records per account from 17-22 to 16, the server's CPU per account from 0.115 to 0.105 ms,
--- in-place updates of entries from 54 to 90 % and of vault items from 1 to 60-75 %.
+-- in-place updates of entries from 54 to 90 % and of vault items from 1 to 40-75 % (more with each
+-- reset as the pages settle).
 --
 -- The setting applies to pages written from now on; `VACUUM FULL vault_items` rewrites the
 -- existing ones. SQLite rewrites rows in place whatever their page holds.
