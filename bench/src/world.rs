@@ -90,25 +90,26 @@ pub struct World {
 impl World {
     /// The PostgreSQL server's process id, when the store is there.
     pub fn store_server_pid(&self) -> Option<u32> {
+        self.store_cluster()?.pid()
+    }
+
+    /// The PostgreSQL cluster holding the store, when the store is there.
+    fn store_cluster(&self) -> Option<&'static latchkey_testkit::PgCluster> {
         if !self.database_url.starts_with("postgres") {
             return None;
         }
-        latchkey_testkit::PgCluster::shared_durable().ok()?.pid()
+        latchkey_testkit::PgCluster::shared_durable().ok()
+    }
+
+    /// What `sql` prints on the store's PostgreSQL database, when the store is there.
+    fn store_psql(&self, sql: &str) -> Option<String> {
+        self.store_cluster()?.psql(&self.database_url, sql).ok()
     }
 
     /// The PostgreSQL cluster's write-ahead log so far, when the store is there: records,
     /// full-page images and bytes (`pg_stat_wal`).
     pub fn store_wal(&self) -> Option<[f64; 3]> {
-        if !self.database_url.starts_with("postgres") {
-            return None;
-        }
-        let cluster = latchkey_testkit::PgCluster::shared_durable().ok()?;
-        let text = cluster
-            .psql(
-                &self.database_url,
-                "SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal",
-            )
-            .ok()?;
+        let text = self.store_psql("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal")?;
         let mut fields = text.trim().split('|').map(str::parse::<f64>);
         Some([
             fields.next()?.ok()?,
@@ -120,16 +121,9 @@ impl World {
     /// How many times autovacuum and autoanalyze have run on each table so far, when the store
     /// is PostgreSQL (`pg_stat_user_tables`): `table → (vacuums, analyzes)`.
     pub fn store_upkeep(&self) -> Option<std::collections::BTreeMap<String, (u64, u64)>> {
-        if !self.database_url.starts_with("postgres") {
-            return None;
-        }
-        let cluster = latchkey_testkit::PgCluster::shared_durable().ok()?;
-        let text = cluster
-            .psql(
-                &self.database_url,
-                "SELECT relname, autovacuum_count, autoanalyze_count FROM pg_stat_user_tables",
-            )
-            .ok()?;
+        let text = self.store_psql(
+            "SELECT relname, autovacuum_count, autoanalyze_count FROM pg_stat_user_tables",
+        )?;
         text.lines()
             .filter(|l| !l.trim().is_empty())
             .map(|line| {
