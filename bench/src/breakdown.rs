@@ -2,7 +2,7 @@
 //! and on PostgreSQL the write-ahead log written and the upkeep (autovacuum, autoanalyze) that
 //! finished meanwhile. Printed on standard error after the run's row.
 
-use crate::usage::thread_cpu;
+use crate::usage::{context_switches, thread_cpu};
 use crate::world::World;
 use std::collections::BTreeMap;
 
@@ -15,6 +15,7 @@ type Upkeep = BTreeMap<String, (u64, u64)>;
 #[derive(Debug)]
 pub struct Breakdown {
     threads: Threads,
+    switches: u64,
     wal: Option<[f64; 3]>,
     upkeep: Option<Upkeep>,
 }
@@ -24,14 +25,21 @@ impl Breakdown {
     pub fn start(world: &World) -> Self {
         Self {
             threads: thread_cpu(),
+            switches: context_switches(),
             wal: world.store_wal(),
             upkeep: world.store_upkeep(),
         }
     }
 
-    /// Prints what changed since [`start`](Self::start), per account of `n`.
-    pub fn print(self, world: &World, n: usize) {
+    /// Prints what changed since [`start`](Self::start), per account of `n`; `raw_switches` is
+    /// the raw client's context switches per account, measured just before.
+    pub fn print(self, world: &World, n: usize, raw_switches: f64) {
         print_threads(&self.threads, n);
+        #[allow(clippy::cast_precision_loss)]
+        let switches = context_switches().saturating_sub(self.switches) as f64 / n.max(1) as f64;
+        eprintln!(
+            "    context switches per account: {switches:.2} (the raw client: {raw_switches:.2})"
+        );
         if let (Some(before), Some(after)) = (self.upkeep, world.store_upkeep()) {
             print_upkeep(&before, &after);
         }

@@ -129,6 +129,27 @@ pub fn thread_cpu() -> std::collections::BTreeMap<String, (f64, f64)> {
     by_name
 }
 
+/// Context switches (voluntary + involuntary) so far of this process's live threads: how often
+/// its threads went to sleep and were woken, or were pushed off a CPU.
+pub fn context_switches() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    let count = |text: &str, field: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|rest| rest.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .map(|text| {
+            count(&text, "voluntary_ctxt_switches") + count(&text, "nonvoluntary_ctxt_switches")
+        })
+        .sum()
+}
+
 /// CPU seconds used so far by process `pid` and its direct children (a PostgreSQL server and
 /// its backends); 0 without procfs.
 pub fn tree_cpu_secs(pid: u32) -> f64 {

@@ -46,7 +46,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use latchkey_bench::breakdown::Breakdown;
 use latchkey_bench::cores;
-use latchkey_bench::usage::{PeakRss, cpu_secs, status_kib, tree_cpu_secs};
+use latchkey_bench::usage::{PeakRss, context_switches, cpu_secs, status_kib, tree_cpu_secs};
 use latchkey_bench::world::{Db, Person, World};
 use latchkey_bench::{BenchResult, flag, per_second, rate, reset_rate, slapd_def, slapd_target};
 use latchkey_core::ids::TargetId;
@@ -232,7 +232,11 @@ struct Runs<'a> {
 impl Runs<'_> {
     /// Times one run of `kind` between two raw measurements; prints its row.
     async fn timed(&self, kind: JobKind, concurrency: u32, verify: bool) -> BenchResult {
+        let switches = context_switches();
         let raw_before = self.directory.exop(concurrency, verify).await?;
+        #[allow(clippy::cast_precision_loss)]
+        let raw_switches = context_switches().saturating_sub(switches) as f64
+            / self.directory.sample.len().max(1) as f64;
         let request = self
             .world
             .request(kind, concurrency, verify, self.knobs.batch);
@@ -257,7 +261,7 @@ impl Runs<'_> {
             .map(|(pid, before)| tree_cpu_secs(pid) - before);
         if let Some(breakdown) = breakdown {
             eprintln!("    planned in {:.3} s", planned.as_secs_f64());
-            breakdown.print(self.world, self.directory.accounts.len());
+            breakdown.print(self.world, self.directory.accounts.len(), raw_switches);
         }
         let raw = (raw_before + self.directory.exop(concurrency, verify).await?) / 2.0;
         let (store, expected) = (self.store, self.directory.accounts.len());
