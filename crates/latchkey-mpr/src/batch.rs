@@ -8,6 +8,8 @@
 
 use crate::MprError;
 use crate::context::Context;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use latchkey_core::ids::AccountId;
 use latchkey_core::mpr::journal::{
     Entry, EntryState, NextStep, Pending, Transition, after_apply, after_commit, after_confirm,
@@ -23,7 +25,6 @@ use latchkey_core::vault::{VaultItem, VaultRepo};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use time::OffsetDateTime;
-use tokio::task::JoinSet;
 
 /// What a batch came to.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -145,49 +146,53 @@ where
 }
 
 /// Applies (or confirms, then applies) every entry whose next step it is.
+///
+/// The entries' target calls are futures polled by the batch's own task, not a task each: they
+/// only wait on the target, so they need no spawn, no handle on the context of their own and no
+/// join error to map. (Measured: the same CPU and context switches per account as a task each.)
+/// The bound on calls in flight is the target's.
 async fn apply_all<R>(ctx: &Arc<Context<R>>, work: Vec<Work>) -> Result<Vec<Work>, MprError>
 where
     R: RandomSource + Clone + Send + Sync + 'static,
 {
     let mut done = Vec::with_capacity(work.len());
-    let mut tasks = JoinSet::new();
+    let mut calls = FuturesUnordered::new();
     for mut w in work {
         let step = next_step(&w.entry, ctx.verify());
         if !matches!(step, NextStep::Apply | NextStep::Confirm) {
             done.push(w);
             continue;
         }
-        if w.password.is_none() {
-            w.password = Some(ctx.open_pending(&w.entry)?);
-        }
-        let ctx = ctx.clone();
-        tasks.spawn(async move {
-            let Some(password) = w.password.clone() else {
-                return w;
-            };
-            let (target, account) = (w.entry.target.clone(), w.entry.account_name.clone());
-            // A password generated in this batch has not been sent yet: no need to confirm.
-            if !w.fresh && next_step(&w.entry, ctx.verify()) == NextStep::Confirm {
-                let probe = ctx.targets.probe(&target, &account, &password).await;
-                let t = after_confirm(&w.entry, &probe, ctx.budgets);
-                w.take(t);
-                if w.entry.state != EntryState::Generated {
-                    return w;
-                }
-            }
-            let outcome = ctx.targets.apply(&target, &account, &password).await;
-            let t = after_apply(&w.entry, &outcome, ctx.budgets);
-            w.take(t);
-            w
-        });
+        let password = match w.password.take() {
+            Some(p) => p,
+            None => ctx.open_pending(&w.entry)?,
+        };
+        calls.push(apply_one(ctx, w, password));
     }
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(w) => done.push(w),
-            Err(e) => return Err(MprError::Crypto(format!("a target task failed: {e}"))),
-        }
+    while let Some(w) = calls.next().await {
+        done.push(w);
     }
     Ok(done)
+}
+
+/// Confirms (when an earlier send is unaccounted for), then sets, one entry's password.
+async fn apply_one<R: RandomSource>(ctx: &Context<R>, mut w: Work, password: Password) -> Work {
+    let (target, account) = (w.entry.target.clone(), w.entry.account_name.clone());
+    // A password generated in this batch has not been sent yet: no need to confirm.
+    if !w.fresh && next_step(&w.entry, ctx.verify()) == NextStep::Confirm {
+        let probe = ctx.targets.probe(&target, &account, &password).await;
+        let t = after_confirm(&w.entry, &probe, ctx.budgets);
+        w.take(t);
+        if w.entry.state != EntryState::Generated {
+            w.password = Some(password);
+            return w;
+        }
+    }
+    let outcome = ctx.targets.apply(&target, &account, &password).await;
+    let t = after_apply(&w.entry, &outcome, ctx.budgets);
+    w.take(t);
+    w.password = Some(password);
+    w
 }
 
 /// Writes the vault items of applied entries and every other outcome, in one transaction.
@@ -281,7 +286,7 @@ async fn verify_all<R>(
 where
     R: RandomSource + Clone + Send + Sync + 'static,
 {
-    let mut tasks = JoinSet::new();
+    let mut binds = FuturesUnordered::new();
     let mut missing: Vec<Work> = Vec::new();
     for w in work {
         if next_step(&w.entry, ctx.verify()) != NextStep::Verify {
@@ -291,7 +296,7 @@ where
             missing.push(w);
             continue;
         }
-        spawn_verify(ctx, &mut tasks, w);
+        binds.push(verify_one(ctx, w));
     }
     if !missing.is_empty() {
         // Committed before a crash: the password is only in the vault item now.
@@ -311,12 +316,11 @@ where
                 ))
             })?;
             w.password = Some(ctx.open_item(item)?);
-            spawn_verify(ctx, &mut tasks, w);
+            binds.push(verify_one(ctx, w));
         }
     }
     let mut write = ctx.new_write();
-    while let Some(joined) = tasks.join_next().await {
-        let w = joined.map_err(|e| MprError::Crypto(format!("a target task failed: {e}")))?;
+    while let Some(w) = binds.next().await {
         if w.entry.state == EntryState::Committed {
             stats.retrying += 1;
         }
@@ -325,22 +329,17 @@ where
     flush(ctx, &mut write).await
 }
 
-fn spawn_verify<R>(ctx: &Arc<Context<R>>, tasks: &mut JoinSet<Work>, mut w: Work)
-where
-    R: RandomSource + Clone + Send + Sync + 'static,
-{
-    let ctx = ctx.clone();
-    tasks.spawn(async move {
-        if let Some(password) = w.password.take() {
-            let probe = ctx
-                .targets
-                .probe(&w.entry.target, &w.entry.account_name, &password)
-                .await;
-            let t = after_verify(&w.entry, &probe, ctx.budgets);
-            w.take(t);
-        }
-        w
-    });
+/// Binds as one entry's account with its committed password.
+async fn verify_one<R: RandomSource>(ctx: &Context<R>, mut w: Work) -> Work {
+    if let Some(password) = w.password.take() {
+        let probe = ctx
+            .targets
+            .probe(&w.entry.target, &w.entry.account_name, &password)
+            .await;
+        let t = after_verify(&w.entry, &probe, ctx.budgets);
+        w.take(t);
+    }
+    w
 }
 
 /// Adds an entry's decided change to the batch write.
