@@ -13,10 +13,41 @@ use uuid::Uuid;
 
 /// A new UUIDv7 from the given time and randomness.
 pub fn new_uuid_v7(now: OffsetDateTime, rng: &mut dyn RandomSource) -> Uuid {
-    let millis = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    uuid_v7_at(unix_millis(now), rng)
+}
+
+fn unix_millis(now: OffsetDateTime) -> u64 {
+    u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+}
+
+fn uuid_v7_at(millis: u64, rng: &mut dyn RandomSource) -> Uuid {
     let mut random = [0u8; 10];
     rng.fill_bytes(&mut random);
     uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+}
+
+/// `n` new UUIDv7s in increasing order, all greater than `after`: ids that sort in the order
+/// the things they name were listed. Ids of one millisecond differ only in their random bits, so
+/// they are drawn and then sorted; a list that follows `after` within its millisecond is dated
+/// a millisecond later.
+pub fn ordered_uuid_v7(
+    now: OffsetDateTime,
+    after: Option<Uuid>,
+    n: usize,
+    rng: &mut dyn RandomSource,
+) -> Vec<Uuid> {
+    let after_millis = after.and_then(|u| u.get_timestamp()).map(|t| {
+        let (secs, nanos) = t.to_unix();
+        secs.saturating_mul(1000)
+            .saturating_add(u64::from(nanos / 1_000_000))
+    });
+    let millis = match after_millis {
+        Some(a) => unix_millis(now).max(a.saturating_add(1)),
+        None => unix_millis(now),
+    };
+    let mut ids: Vec<Uuid> = (0..n).map(|_| uuid_v7_at(millis, rng)).collect();
+    ids.sort_unstable();
+    ids
 }
 
 macro_rules! uuid_id {
@@ -30,6 +61,20 @@ macro_rules! uuid_id {
             /// A fresh id (UUIDv7) from the given time and randomness.
             pub fn generate(now: OffsetDateTime, rng: &mut dyn RandomSource) -> Self {
                 Self(new_uuid_v7(now, rng))
+            }
+
+            /// `n` fresh ids in increasing order, all greater than `after`
+            /// (see [`ordered_uuid_v7`]).
+            pub fn generate_in_order(
+                now: OffsetDateTime,
+                after: Option<Self>,
+                n: usize,
+                rng: &mut dyn RandomSource,
+            ) -> Vec<Self> {
+                ordered_uuid_v7(now, after.map(|a| a.0), n, rng)
+                    .into_iter()
+                    .map(Self)
+                    .collect()
             }
         }
 
@@ -174,6 +219,23 @@ mod tests {
         assert!(a < b);
         assert_eq!(a.0.get_version_num(), 7);
         assert_eq!(a.to_string().parse::<ProfileId>().ok(), Some(a));
+    }
+
+    #[test]
+    fn ids_generated_in_order_sort_in_order_across_lists() {
+        let mut rng = SeededRandom::new(11);
+        let t0 = OffsetDateTime::from_unix_timestamp(1_700_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let first = AccountId::generate_in_order(t0, None, 500, &mut rng);
+        // The next list comes within the same millisecond, and then from a clock that went back.
+        let second = AccountId::generate_in_order(t0, first.last().copied(), 500, &mut rng);
+        let earlier = t0 - time::Duration::seconds(1);
+        let third = AccountId::generate_in_order(earlier, second.last().copied(), 3, &mut rng);
+        let all: Vec<AccountId> = first.into_iter().chain(second).chain(third).collect();
+        assert_eq!(all.len(), 1003);
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "strictly increasing");
+        assert!(all.iter().all(|id| id.0.get_version_num() == 7));
+        assert!(AccountId::generate_in_order(t0, None, 0, &mut rng).is_empty());
     }
 
     #[test]

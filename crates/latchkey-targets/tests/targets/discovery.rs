@@ -5,7 +5,9 @@ use latchkey_core::ids::ProfileId;
 use latchkey_core::profile::{Attributes, LoginId, Profile};
 use latchkey_core::repo::{AccountRepo, ProfileRepo};
 use latchkey_core::target::repo::{StoredTarget, TargetRepo};
-use latchkey_core::target::{PasswordMethod, ProfileSource};
+use latchkey_core::target::{
+    AccountPages, ListRequest, PasswordMethod, ProfileSource, TargetConnector,
+};
 use latchkey_store::{Store, StoreOptions};
 use latchkey_targets::discovery::{DiscoveryOptions, discover};
 use latchkey_testkit::{PgCluster, Slapd};
@@ -114,6 +116,26 @@ async fn ten_thousand_accounts_are_associated_by_mail_and_the_doubtful_reported(
         doubtful.len(),
         8,
         "unmatched, ambiguous and no-mail keep no owner"
+    );
+    // Ids sort in the order the directory lists its accounts: a mass password run works
+    // through them in that order.
+    let mut listed = Vec::new();
+    let mut pages = t
+        .list_accounts(ListRequest {
+            page_size: 700,
+            changed_since: None,
+        })
+        .await?;
+    while let Some(page) = pages.next_page().await? {
+        listed.extend(page.into_iter().map(|e| e.name));
+    }
+    let mut by_id = all.clone();
+    by_id.sort_by_key(|a| a.id);
+    let in_id_order: Vec<String> = by_id.into_iter().map(|a| a.account_name).collect();
+    assert_eq!(in_id_order.len(), listed.len());
+    assert!(
+        in_id_order == listed,
+        "accounts in id order are not in listing order"
     );
     let last = store.last_discovery(&def.id, true).await?.unwrap();
     assert!(last.ok && last.high_water.is_some());
