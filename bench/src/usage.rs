@@ -19,6 +19,12 @@ pub fn status_kib(field: &str) -> u64 {
     let Ok(text) = std::fs::read_to_string("/proc/self/status") else {
         return 0;
     };
+    status_field(&text, field)
+}
+
+/// The number of a `/proc/…/status` field (`VmRSS:   123 kB`, `voluntary_ctxt_switches: 7`);
+/// 0 when it is missing.
+fn status_field(text: &str, field: &str) -> u64 {
     text.lines()
         .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
@@ -135,17 +141,12 @@ pub fn context_switches() -> u64 {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return 0;
     };
-    let count = |text: &str, field: &str| {
-        text.lines()
-            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-            .and_then(|rest| rest.trim().parse::<u64>().ok())
-            .unwrap_or(0)
-    };
     tasks
         .flatten()
         .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
         .map(|text| {
-            count(&text, "voluntary_ctxt_switches") + count(&text, "nonvoluntary_ctxt_switches")
+            status_field(&text, "voluntary_ctxt_switches")
+                + status_field(&text, "nonvoluntary_ctxt_switches")
         })
         .sum()
 }

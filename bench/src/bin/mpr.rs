@@ -13,8 +13,10 @@
 //! directory gets out of the way and the runner's own ceiling shows), `--split-cores` (slapd
 //! alone on one core, the raw client, the runner and the store's server on the other, as when
 //! the directory has its own machine; see `latchkey_bench::cores`), `--threads` (after each
-//! run, on standard error: planning time, CPU per account by kind of thread, and PostgreSQL's
-//! log per account and the upkeep that finished during the run), `--only IN_FLIGHT:yes|no:TIMES` (after onboarding, only that reset).
+//! run, on standard error: planning time, CPU per account by kind of thread, context switches
+//! per account next to the raw client's, and PostgreSQL's log per account and the upkeep that
+//! finished during the run), `--only IN_FLIGHT:yes|no:TIMES` (after onboarding, only that
+//! reset).
 //!
 //! The spec's goal is that the directory, not Latchkey, is the bottleneck. The directory's rate
 //! is measured first over every account once: administrator resets with the Password Modify
@@ -232,11 +234,14 @@ struct Runs<'a> {
 impl Runs<'_> {
     /// Times one run of `kind` between two raw measurements; prints its row.
     async fn timed(&self, kind: JobKind, concurrency: u32, verify: bool) -> BenchResult {
-        let switches = context_switches();
+        // Reading every thread's counters is not free: only for `--threads`.
+        let switches = self.knobs.threads.then(context_switches);
         let raw_before = self.directory.exop(concurrency, verify).await?;
         #[allow(clippy::cast_precision_loss)]
-        let raw_switches = context_switches().saturating_sub(switches) as f64
-            / self.directory.sample.len().max(1) as f64;
+        let raw_switches = switches.map_or(0.0, |before| {
+            context_switches().saturating_sub(before) as f64
+                / self.directory.sample.len().max(1) as f64
+        });
         let request = self
             .world
             .request(kind, concurrency, verify, self.knobs.batch);

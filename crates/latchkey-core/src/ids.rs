@@ -62,20 +62,6 @@ macro_rules! uuid_id {
             pub fn generate(now: OffsetDateTime, rng: &mut dyn RandomSource) -> Self {
                 Self(new_uuid_v7(now, rng))
             }
-
-            /// `n` fresh ids in increasing order, all greater than `after`
-            /// (see [`ordered_uuid_v7`]).
-            pub fn generate_in_order(
-                now: OffsetDateTime,
-                after: Option<Self>,
-                n: usize,
-                rng: &mut dyn RandomSource,
-            ) -> Vec<Self> {
-                ordered_uuid_v7(now, after.map(|a| a.0), n, rng)
-                    .into_iter()
-                    .map(Self)
-                    .collect()
-            }
         }
 
         impl fmt::Display for $name {
@@ -101,6 +87,22 @@ uuid_id!(
     /// An account's stable id in our store.
     AccountId
 );
+
+impl AccountId {
+    /// `n` fresh ids in increasing order, all greater than `after` (see [`ordered_uuid_v7`]):
+    /// accounts numbered in the order their directory lists them.
+    pub fn generate_in_order(
+        now: OffsetDateTime,
+        after: Option<Self>,
+        n: usize,
+        rng: &mut dyn RandomSource,
+    ) -> Vec<Self> {
+        ordered_uuid_v7(now, after.map(|a| a.0), n, rng)
+            .into_iter()
+            .map(Self)
+            .collect()
+    }
+}
 uuid_id!(
     /// A flow (login, reset, …) in progress; carried by a cookie, continued by any node.
     FlowId

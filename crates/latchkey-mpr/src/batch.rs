@@ -151,10 +151,10 @@ where
 /// only wait on the target, so they need no spawn, no handle on the context of their own and no
 /// join error to map. (Measured: the same CPU and context switches per account as a task each.)
 /// The bound on calls in flight is the target's.
-async fn apply_all<R>(ctx: &Arc<Context<R>>, work: Vec<Work>) -> Result<Vec<Work>, MprError>
-where
-    R: RandomSource + Clone + Send + Sync + 'static,
-{
+async fn apply_all<R: RandomSource>(
+    ctx: &Context<R>,
+    work: Vec<Work>,
+) -> Result<Vec<Work>, MprError> {
     let mut done = Vec::with_capacity(work.len());
     let mut calls = FuturesUnordered::new();
     for mut w in work {
@@ -278,14 +278,11 @@ where
 }
 
 /// Binds with the committed password of every entry that waits for verification.
-async fn verify_all<R>(
-    ctx: &Arc<Context<R>>,
+async fn verify_all<R: RandomSource>(
+    ctx: &Context<R>,
     work: Vec<Work>,
     stats: &mut BatchStats,
-) -> Result<(), MprError>
-where
-    R: RandomSource + Clone + Send + Sync + 'static,
-{
+) -> Result<(), MprError> {
     let mut binds = FuturesUnordered::new();
     let mut missing: Vec<Work> = Vec::new();
     for w in work {
