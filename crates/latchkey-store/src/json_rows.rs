@@ -6,7 +6,7 @@
 //! lists grow the statement with the rows (and sqlx binds SQLite parameters in time quadratic in
 //! their number). A JSON parameter keeps every statement the same size, whatever the batch:
 //! `WITH x AS (rows) UPDATE … FROM x WHERE …`, `WITH x AS (rows) INSERT … SELECT … FROM x`,
-//! `… IN (list)`.
+//! `… WHERE key = ANY(list)`.
 
 use crate::{Dialect, Store, db_err, on_pool};
 use latchkey_core::repo::{RepoError, RepoResult};
@@ -74,8 +74,25 @@ pub(crate) fn with_rows(dialect: Dialect, param: usize, columns: &[(&str, Col)])
     out
 }
 
+/// `… = ANY(…)`: a test that a value is one of the strings of JSON array parameter `$param`,
+/// to follow a column (`WHERE key {among}`).
+///
+/// On PostgreSQL the strings are made into an array once, before the statement reads a row, and
+/// with an index on the column each string is one key probe. A subquery in `IN (…)` lets the
+/// planner, when its statistics say the table is almost empty (the account locks between two
+/// runs), scan the table and parse the JSON list again for every row it holds: 200 ms a batch
+/// with 1,500 locks held.
+pub(crate) fn among(dialect: Dialect, param: usize) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("IN (SELECT value FROM json_each(${param}))"),
+        Dialect::Postgres => {
+            format!("= ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(${param} AS jsonb))))")
+        }
+    }
+}
+
 /// The strings of JSON array parameter `$param` as a subquery of one column `v`, for
-/// `… IN (list)` or `FROM (list) AS l`.
+/// `FROM (list) AS l`.
 pub(crate) fn list(dialect: Dialect, param: usize) -> String {
     match dialect {
         Dialect::Sqlite => format!("SELECT value AS v FROM json_each(${param})"),
@@ -101,8 +118,8 @@ pub(crate) fn ids<T: ToString>(ids: &[T]) -> RepoResult<Option<String>> {
     encode(&ids).map(Some)
 }
 
-/// The rows of `sql(list)` where `list` is the subquery of `ids` (see [`list`]); none when `ids`
-/// is empty. For `… WHERE key IN ({list})` reads of many keys in one statement.
+/// The rows of `sql(among)` where `among` tests for one of `ids` (see [`among`]); none when
+/// `ids` is empty. For `… WHERE key {among}` reads of many keys in one statement.
 pub(crate) async fn fetch_listed<T, I: ToString>(
     store: &Store,
     ids: &[I],
@@ -114,7 +131,7 @@ where
     let Some(ids) = self::ids(ids)? else {
         return Ok(Vec::new());
     };
-    let sql = sql(&list(store.dialect(), 1));
+    let sql = sql(&among(store.dialect(), 1));
     on_pool!(store, |pool| {
         sqlx::query_as(AssertSqlSafe(sql.as_str()))
             .bind(&ids)

@@ -319,35 +319,32 @@ impl MprRepo for Store {
             return Ok(Vec::new());
         };
         let job_id = job.to_string();
-        let d = self.dialect();
+        // One statement: the accounts nobody holds are locked, those this run holds already
+        // are "updated" to the same run, and both come back; the others' locks stay as they are.
+        // Every account is one key probe (the conflict check): no plan to go wrong, where a
+        // separate read of the run's locks among these accounts was planned from statistics
+        // and scanned the lock table when they said it was empty.
         // `WHERE true` tells SQLite's parser that `ON CONFLICT` is not a join's `ON`.
-        let insert = format!(
+        let lock = format!(
             "INSERT INTO mpr_account_locks (account_id, job_id) SELECT l.v, $1 FROM ({}) AS l \
-             WHERE true ON CONFLICT (account_id) DO NOTHING",
-            json_rows::list(d, 2)
-        );
-        let select = format!(
-            "SELECT account_id FROM mpr_account_locks WHERE job_id = $1 \
-             AND account_id IN ({}) ORDER BY account_id",
-            json_rows::list(d, 2)
+             WHERE true ON CONFLICT (account_id) DO UPDATE SET job_id = excluded.job_id \
+             WHERE mpr_account_locks.job_id = excluded.job_id RETURNING account_id",
+            json_rows::list(self.dialect(), 2)
         );
         let held: Vec<String> = write_tx!(self, |tx| {
-            sqlx::query(AssertSqlSafe(insert.as_str()))
-                .bind(&job_id)
-                .bind(&list)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            sqlx::query_scalar(AssertSqlSafe(select.as_str()))
+            sqlx::query_scalar(AssertSqlSafe(lock.as_str()))
                 .bind(&job_id)
                 .bind(&list)
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(db_err)?
         });
-        held.iter()
+        let mut held = held
+            .iter()
             .map(|id| parse_id::<AccountId>("locked account", id))
-            .collect()
+            .collect::<RepoResult<Vec<_>>>()?;
+        held.sort_unstable();
+        Ok(held)
     }
 
     async fn write_batch(&self, job: MprJobId, batch: &BatchWrite) -> RepoResult<()> {

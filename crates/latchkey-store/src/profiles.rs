@@ -151,8 +151,8 @@ impl ProfileRepo for Store {
     }
 
     async fn login_ids(&self, ids: &[ProfileId]) -> RepoResult<Vec<(ProfileId, String)>> {
-        let rows: Vec<(String, String)> = json_rows::fetch_listed(self, ids, |list| {
-            format!("SELECT id, login_id FROM profiles WHERE id IN ({list})")
+        let rows: Vec<(String, String)> = json_rows::fetch_listed(self, ids, |among| {
+            format!("SELECT id, login_id FROM profiles WHERE id {among}")
         })
         .await?;
         rows.into_iter()

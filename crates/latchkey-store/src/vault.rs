@@ -148,9 +148,9 @@ impl VaultRepo for Store {
     }
 
     async fn items_for_accounts(&self, accounts: &[AccountId]) -> RepoResult<Vec<VaultItem>> {
-        let rows: Vec<ItemRow> = json_rows::fetch_listed(self, accounts, |list| {
+        let rows: Vec<ItemRow> = json_rows::fetch_listed(self, accounts, |among| {
             format!(
-                "{} WHERE account_id IN ({list}) ORDER BY account_id",
+                "{} WHERE account_id {among} ORDER BY account_id",
                 select_items!("")
             )
         })
@@ -160,9 +160,9 @@ impl VaultRepo for Store {
 
     async fn item_links(&self, accounts: &[AccountId]) -> RepoResult<Vec<ItemLink>> {
         let rows: Vec<(String, String, Option<String>)> =
-            json_rows::fetch_listed(self, accounts, |list| {
+            json_rows::fetch_listed(self, accounts, |among| {
                 format!(
-                    "SELECT id, account_id, owner_id FROM vault_items WHERE account_id IN ({list}) \
+                    "SELECT id, account_id, owner_id FROM vault_items WHERE account_id {among} \
                      ORDER BY account_id"
                 )
             })
