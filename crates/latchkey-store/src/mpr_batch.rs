@@ -143,7 +143,7 @@ fn encode(job: MprJobId, batch: &BatchWrite) -> RepoResult<Encoded> {
 /// is always the right plan, however large the tables. The planner costs plans from statistics
 /// that may predate the run (a journal that grows by a part of the plan at a time, a lock table
 /// that was empty when last analyzed) and, estimating a small table, reads it whole: a journal
-/// update of 500 rows then took 30-200 ms instead of 2-3, and at 100,000 accounts the server's
+/// update of 500 rows then took 30-200 ms instead of about 4, and at 100,000 accounts the server's
 /// CPU per account doubled (0.25 instead of 0.13 ms in an onboarding).
 const KEY_PROBES: &str = "SELECT set_config('enable_seqscan', 'off', true), \
      set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)";
